@@ -1,0 +1,69 @@
+/**
+ * The built-in events: their `type` strings and the shape of their `properties`.
+ *
+ * @module
+ */
+import type { Config } from "../config/schema.ts"
+import type { EventEnvelope } from "./envelope.ts"
+
+/** First event of every stream (ephemeral): what the client needs to keep the stream healthy. */
+export interface ServerConnectedProperties {
+  /** The heartbeat interval in force; the SDK's stale watchdog defaults to 2.5 × this. */
+  readonly heartbeat_ms: number
+  /** Identifies the server process; it changes on every restart. */
+  readonly instance: string
+  /** The newest durable id at connect time, or `null` when the log is empty. */
+  readonly last_event_id: string | null
+}
+
+/** Sent every `heartbeat_ms` (ephemeral). */
+export interface ServerHeartbeatProperties {
+  readonly heartbeat_ms: number
+}
+
+/**
+ * Sent (ephemeral) before anything else when the `Last-Event-ID` a client asked to resume from is
+ * unknown or no longer retained: events were missed, so the client must refetch its state.
+ */
+export interface ServerResyncProperties {
+  /** The id the client asked to resume after. */
+  readonly requested: string
+  /** The oldest id still retained, or `null` when the log is empty. */
+  readonly oldest: string | null
+}
+
+/** Durable: the effective config changed (through `PATCH /global/config` or an edit of the file). */
+export interface ConfigUpdatedProperties {
+  readonly config: Config
+  /** Dotted key paths whose value changed, e.g. `server.event_stream.heartbeat_ms`. */
+  readonly changed: readonly string[]
+}
+
+/** The built-in event types and their properties. */
+export interface BuiltinEventMap {
+  readonly "server.connected": ServerConnectedProperties
+  readonly "server.heartbeat": ServerHeartbeatProperties
+  readonly "server.resync": ServerResyncProperties
+  readonly "config.updated": ConfigUpdatedProperties
+}
+
+export type BuiltinEventType = keyof BuiltinEventMap
+
+/** An envelope of a built-in event, discriminated by `type`. */
+export type BuiltinEvent = {
+  [K in BuiltinEventType]: EventEnvelope<K, BuiltinEventMap[K]>
+}[BuiltinEventType]
+
+/**
+ * Any event a stream may carry: a built-in one, or one published by an integration
+ * (`POST /global/event`) whose properties are arbitrary JSON.
+ */
+export type TetherEvent = BuiltinEvent | EventEnvelope<string, Record<string, unknown>>
+
+/** The `type` strings of the built-in events. */
+export const EventType = {
+  Connected: "server.connected",
+  Heartbeat: "server.heartbeat",
+  Resync: "server.resync",
+  ConfigUpdated: "config.updated",
+} as const satisfies Record<string, BuiltinEventType>
