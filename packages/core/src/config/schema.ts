@@ -1,16 +1,44 @@
 /**
  * The config schema: every key a `tether.jsonc` may hold, with its default and range.
- * The JSON Schema for editors is generated from this one definition.
+ * The JSON Schema for editors (`configJsonSchema()`) is generated from this one definition, so
+ * every check here must be expressible in JSON Schema (no `.refine`): ranges, `int`, regex patterns.
  *
  * @module
  */
 import { z } from "zod"
 
-/** Range and default of `server.event_stream.heartbeat_ms`. */
+/**
+ * Range and default of `server.event_stream.heartbeat_ms`, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { HEARTBEAT_MS } from "@tether/core"
+ * console.log(HEARTBEAT_MS) // { min: 1000, max: 60000, default: 10000 }
+ * ```
+ */
 export const HEARTBEAT_MS = { min: 1000, max: 60_000, default: 10_000 } as const
 
 const MiB = 1024 * 1024
 
+// A port 1-65535 without leading zeros, spelled as a regex because JSON Schema has no other way.
+const PORT = "(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+const LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+
+/**
+ * What a `server.cors` entry must look like: a bare origin `scheme://host[:port]`, exactly as a
+ * browser sends it in the `Origin` header: `http` or `https`, lowercase, no path, no trailing slash.
+ * Browsers never send uppercase or a path in `Origin`, so such an entry could never match: it is an error.
+ *
+ * @example
+ * ```ts
+ * import { ORIGIN_PATTERN } from "@tether/core"
+ * new RegExp(ORIGIN_PATTERN).test("http://localhost:5173") // true
+ * new RegExp(ORIGIN_PATTERN).test("http://localhost:5173/") // false
+ * ```
+ */
+export const ORIGIN_PATTERN = `^https?://(?:${LABEL}(?:\\.${LABEL})*|\\[[0-9a-f:.]+\\])(?::${PORT})?$`
+
+/** The schema of `server.event_stream`: the live event stream, `GET /global/event`. */
 export const EventStreamConfigSchema = z
   .strictObject({
     heartbeat_ms: z
@@ -38,6 +66,7 @@ export const EventStreamConfigSchema = z
   })
   .describe("The live event stream, GET /global/event.")
 
+/** The schema of `server`: the HTTP server. */
 export const ServerConfigSchema = z
   .strictObject({
     port: z.int().min(0).max(65_535).default(4096).describe("TCP port; 0 picks a free one."),
@@ -47,17 +76,44 @@ export const ServerConfigSchema = z
       .default("127.0.0.1")
       .describe("Address to bind. A non-loopback address requires TETHER_SERVER_PASSWORD."),
     cors: z
-      .array(z.url({ protocol: /^https?$/ }).describe("An origin such as http://localhost:5173"))
+      .array(
+        z
+          .string()
+          .regex(new RegExp(ORIGIN_PATTERN), {
+            error:
+              'expected an origin scheme://host[:port] in lowercase, with no path or trailing slash, e.g. "http://localhost:5173"',
+          })
+          .describe("An origin scheme://host[:port], e.g. http://localhost:5173"),
+      )
       .default([])
       .describe("Origins, besides the server's own, allowed to call the API from a browser."),
     allowed_hosts: z
-      .array(z.string().min(1))
+      .array(
+        z
+          .string()
+          .regex(/^[^\s/]+$/, {
+            error: 'expected a host name with no scheme, path or spaces, e.g. "tether.local"',
+          })
+          .describe("A Host header name, e.g. tether.local"),
+      )
       .default([])
       .describe("Extra Host header names accepted besides the bound address and loopback names."),
     event_stream: EventStreamConfigSchema.prefault({}),
   })
   .describe("The HTTP server.")
 
+/**
+ * The whole config file. Strict: unknown keys are errors, at every level. Keys are snake_case.
+ * Prefer `validateConfig` / `parseConfigText`, which turn zod issues into messages naming the key,
+ * what was expected and the value given.
+ *
+ * @example
+ * ```ts
+ * import { ConfigSchema } from "@tether/core"
+ * const config = ConfigSchema.parse({ server: { event_stream: { heartbeat_ms: 1000 } } })
+ * console.log(config.server.port) // 4096
+ * ```
+ */
 export const ConfigSchema = z
   .strictObject({
     $schema: z.string().optional().describe("The JSON Schema of this file, for editors."),
@@ -80,5 +136,13 @@ type DeepPartial<T> = T extends readonly unknown[]
     ? { [K in keyof T]?: DeepPartial<T[K]> }
     : T
 
-/** The config with every default, as used when no file exists. */
+/**
+ * The config with every default, as used when no file exists. A fresh object on each call.
+ *
+ * @example
+ * ```ts
+ * import { defaultConfig } from "@tether/core"
+ * console.log(defaultConfig().server.event_stream.heartbeat_ms) // 10000
+ * ```
+ */
 export const defaultConfig = (): Config => ConfigSchema.parse({})

@@ -1,0 +1,142 @@
+/**
+ * JSONC to a plain value, for config files: comments and trailing commas allowed, a syntax error
+ * or a duplicate key reported with its 1-based line and column.
+ *
+ * @module
+ */
+import {
+  getNodeValue,
+  type Node,
+  type ParseError,
+  parseTree,
+  printParseErrorCode,
+  stripComments,
+} from "jsonc-parser"
+import { ConfigInvalid, type ConfigIssue } from "./errors.ts"
+
+/** The options every config parse uses: JSONC as editors write it (VS Code's settings flavour). */
+export const JSONC_OPTIONS = {
+  allowTrailingComma: true,
+  disallowComments: false,
+  allowEmptyContent: false,
+} as const
+
+const EXPECTED: Record<string, string> = {
+  InvalidSymbol: "unexpected character",
+  InvalidNumberFormat: "invalid number",
+  PropertyNameExpected: "expected a property name in double quotes",
+  ValueExpected: "expected a value",
+  ColonExpected: "expected ':' after the property name",
+  CommaExpected: "expected ',' between items",
+  CloseBraceExpected: "expected '}' to close the object",
+  CloseBracketExpected: "expected ']' to close the array",
+  EndOfFileExpected: "expected the end of the file after the top-level value",
+  InvalidCommentToken: "invalid comment",
+  UnexpectedEndOfComment: "unterminated block comment, expected '*/'",
+  UnexpectedEndOfString: "unterminated string, expected a closing '\"'",
+  UnexpectedEndOfNumber: "incomplete number",
+  InvalidUnicode: "invalid \\u escape in a string",
+  InvalidEscapeCharacter: "invalid escape sequence in a string",
+  InvalidCharacter: "invalid character in a string (control characters must be escaped)",
+}
+
+/** 1-based line and column of a UTF-16 offset; CRLF, LF and lone CR all end a line. */
+export const positionAt = (text: string, offset: number): { line: number; column: number } => {
+  let line = 1
+  let lineStart = 0
+  for (let i = 0; i < offset && i < text.length; i++) {
+    const ch = text.charCodeAt(i)
+    if (ch === 10 || (ch === 13 && text.charCodeAt(i + 1) !== 10)) {
+      line++
+      lineStart = i + 1
+    }
+  }
+  return { line, column: offset - lineStart + 1 }
+}
+
+const found = (text: string, error: ParseError): string => {
+  if (error.offset >= text.length) return "found the end of the file"
+  const raw = text.slice(error.offset, error.offset + Math.max(error.length, 1)).split(/\r?\n|\r/)[0] ?? ""
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we hide
+  const token = raw.replace(/[\u0000-\u001f]/g, "?")
+  const hint = token.startsWith("'") ? " (JSON strings and keys take double quotes)" : ""
+  return `found '${token.length > 24 ? `${token.slice(0, 23)}…` : token}'${hint}`
+}
+
+const syntaxIssue = (text: string, error: ParseError): ConfigIssue => {
+  const { line, column } = positionAt(text, error.offset)
+  const code = printParseErrorCode(error.error)
+  const expected = EXPECTED[code] ?? code
+  return { path: "", message: `line ${line}, column ${column}: ${expected}, ${found(text, error)}` }
+}
+
+// The parser recovers and reports follow-on errors; past the first few they are noise.
+const MAX_SYNTAX_ISSUES = 3
+
+const duplicateKeys = (text: string, root: Node): ConfigIssue[] => {
+  const issues: ConfigIssue[] = []
+  const visit = (node: Node, path: readonly (string | number)[]): void => {
+    if (node.type === "object") {
+      const seen = new Map<string, number>()
+      for (const property of node.children ?? []) {
+        const [keyNode, valueNode] = property.children ?? []
+        if (keyNode === undefined) continue
+        const key = String(keyNode.value)
+        const first = seen.get(key)
+        if (first === undefined) seen.set(key, keyNode.offset)
+        else {
+          const here = positionAt(text, keyNode.offset)
+          const there = positionAt(text, first)
+          issues.push({
+            path: [...path, key].join("."),
+            message: `duplicate key at line ${here.line}, column ${here.column} (first at line ${there.line}, column ${there.column}); keep only one`,
+          })
+        }
+        if (valueNode !== undefined) visit(valueNode, [...path, key])
+      }
+    } else if (node.type === "array") {
+      node.children?.forEach((child, index) => {
+        visit(child, [...path, index])
+      })
+    }
+  }
+  visit(root, [])
+  return issues
+}
+
+/**
+ * Parses JSONC text into a plain value. Throws `ConfigInvalid` (naming `file`) on a syntax error,
+ * with line and column, or on a key written twice in one object (JSON parsers keep the last one
+ * silently, which hides edits). A leading byte order mark is ignored.
+ *
+ * @example
+ * ```ts
+ * import { parseJsonc } from "@tether/core"
+ * parseJsonc('{ "server": { "port": 8080, }, // trailing comma and comment\n}', null)
+ * ```
+ */
+export const parseJsonc = (text: string, file: string | null): unknown => {
+  const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  const errors: ParseError[] = []
+  const tree = parseTree(source, errors, JSONC_OPTIONS)
+  if (stripComments(source).trim() === "") {
+    throw new ConfigInvalid(file, [
+      {
+        path: "",
+        message: "the file is empty (only whitespace or comments): expected a JSON object such as {}",
+      },
+    ])
+  }
+  if (errors.length > 0 || tree === undefined) {
+    // One issue per position: the parser often reports the same spot twice while recovering.
+    const first = errors.filter((error, i) => errors[i - 1]?.offset !== error.offset)
+    const issues = first.slice(0, MAX_SYNTAX_ISSUES).map((error) => syntaxIssue(source, error))
+    throw new ConfigInvalid(
+      file,
+      issues.length > 0 ? issues : [{ path: "", message: "expected a JSON object" }],
+    )
+  }
+  const duplicates = duplicateKeys(source, tree)
+  if (duplicates.length > 0) throw new ConfigInvalid(file, duplicates)
+  return getNodeValue(tree)
+}

@@ -1,0 +1,109 @@
+/**
+ * Finds, reads and validates the config file, in the lookup order of DESIGN.md.
+ *
+ * @module
+ */
+import { readFile } from "node:fs/promises"
+import { join, resolve } from "node:path"
+import { ConfigFileError } from "./errors.ts"
+import { defaultConfigDir, type Env } from "./paths.ts"
+import { type Config, defaultConfig } from "./schema.ts"
+import { parseConfigText } from "./validate.ts"
+
+/** Where the config in force came from. */
+export type ConfigSource = "flag" | "env" | "cwd" | "xdg" | "default"
+
+/** The result of `loadConfig`: the validated config and the file it came from (`null`: defaults). */
+export interface LoadedConfig {
+  readonly config: Config
+  readonly path: string | null
+  readonly source: ConfigSource
+}
+
+/** Options of `loadConfig`. */
+export interface LoadConfigOptions {
+  /** The `--config PATH` flag; relative to `cwd`. Must exist. */
+  readonly configPath?: string | undefined
+  /** The directory searched for `./tether.jsonc` and `./tether.json`. Default `process.cwd()`. */
+  readonly cwd?: string | undefined
+  /** Read for `TETHER_CONFIG`, `XDG_CONFIG_HOME` and `HOME`. Default `process.env`. */
+  readonly env?: Env | undefined
+}
+
+/** The file names looked up in a directory, first found wins. */
+export const CONFIG_FILE_NAMES = ["tether.jsonc", "tether.json"] as const
+
+const REASONS: Record<string, string> = {
+  ENOENT: "no such file",
+  ENOTDIR: "no such file (a parent is not a directory)",
+  EISDIR: "it is a directory, not a file",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+}
+
+const errorCode = (error: unknown): string | undefined =>
+  typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined
+
+/** Reads a file; `undefined` when it does not exist and `optional` is set. */
+const readConfigFile = async (
+  path: string,
+  origin: string,
+  optional: boolean,
+): Promise<string | undefined> => {
+  try {
+    return await readFile(path, "utf8")
+  } catch (error) {
+    const code = errorCode(error)
+    if (optional && (code === "ENOENT" || code === "ENOTDIR")) return undefined
+    const reason = (code !== undefined ? REASONS[code] : undefined) ?? String(error)
+    throw new ConfigFileError(path, `Cannot read config file ${path} (${origin}): ${reason}`, {
+      cause: error,
+    })
+  }
+}
+
+/**
+ * Loads the config in force. Lookup, first found wins:
+ * 1. `configPath` (the `--config` flag), 2. `env.TETHER_CONFIG`, 3. `cwd/tether.jsonc`,
+ * 4. `cwd/tether.json`, 5. `$XDG_CONFIG_HOME/tether/tether.jsonc|json` (default `~/.config/tether/`),
+ * else every default (`path: null`, `source: "default"`).
+ *
+ * A file named by the flag or the env var must exist: if it cannot be read, `ConfigFileError`
+ * names it (never a silent fall back to defaults). A found file that cannot be read is an error too.
+ * Bad content throws `ConfigInvalid` naming the file, the key, what was expected and the value given.
+ *
+ * @example
+ * ```ts
+ * import { loadConfig } from "@tether/core"
+ * const { config, path, source } = await loadConfig({ configPath: process.argv[2] })
+ * console.log(`heartbeat ${config.server.event_stream.heartbeat_ms} ms from ${path ?? "defaults"} (${source})`)
+ * ```
+ */
+export const loadConfig = async (options: LoadConfigOptions = {}): Promise<LoadedConfig> => {
+  const cwd = resolve(options.cwd ?? process.cwd())
+  const env = options.env ?? process.env
+
+  const explicit: { path: string; source: ConfigSource; origin: string } | undefined =
+    options.configPath !== undefined && options.configPath !== ""
+      ? { path: resolve(cwd, options.configPath), source: "flag", origin: "given by --config" }
+      : env.TETHER_CONFIG !== undefined && env.TETHER_CONFIG !== ""
+        ? { path: resolve(cwd, env.TETHER_CONFIG), source: "env", origin: "given by TETHER_CONFIG" }
+        : undefined
+  if (explicit !== undefined) {
+    const text = (await readConfigFile(explicit.path, explicit.origin, false)) ?? ""
+    return { config: parseConfigText(text, explicit.path), path: explicit.path, source: explicit.source }
+  }
+
+  const xdg = defaultConfigDir(env)
+  const candidates: { path: string; source: ConfigSource }[] = [
+    ...CONFIG_FILE_NAMES.map((name) => ({ path: join(cwd, name), source: "cwd" as const })),
+    ...CONFIG_FILE_NAMES.map((name) => ({ path: join(xdg, name), source: "xdg" as const })),
+  ]
+  for (const candidate of candidates) {
+    const text = await readConfigFile(candidate.path, "found by lookup", true)
+    if (text !== undefined) {
+      return { config: parseConfigText(text, candidate.path), path: candidate.path, source: candidate.source }
+    }
+  }
+  return { config: defaultConfig(), path: null, source: "default" }
+}
