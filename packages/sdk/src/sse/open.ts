@@ -1,0 +1,405 @@
+/**
+ * `openEventStream`: a fetch-based, self-healing Server-Sent Events connection for any SSE URL.
+ *
+ * @module
+ */
+import {
+  SseContentTypeError,
+  SseError,
+  type SseEventTooLarge,
+  SseHttpError,
+  SseNetworkError,
+  SseStaleError,
+  SseStreamEnded,
+} from "../errors.ts"
+import { backoffDelay, resolveBackoff } from "../reconnect/backoff.ts"
+import { systemClock } from "../reconnect/clock.ts"
+import { listenForWake } from "../reconnect/wake.ts"
+import { createWatchdog } from "../reconnect/watchdog.ts"
+import { createFanout } from "./fanout.ts"
+import { createParser, DEFAULT_MAX_EVENT_SIZE } from "./parse.ts"
+import type {
+  EventStreamHandle,
+  OpenEventStreamOptions,
+  SseMessage,
+  StreamState,
+  StreamStatus,
+} from "./types.ts"
+
+/** A server's `retry:` below this is raised to it: `retry: 0` plus a server that closes at once would be a busy loop. */
+export const MIN_RETRY_MS = 100
+/** A `Retry-After` header is honoured up to this many ms. */
+const MAX_RETRY_AFTER_MS = 300_000
+/** How long a refused response may take to show the first bytes of its body for the error message. */
+const ERROR_BODY_WAIT_MS = 1000
+const ERROR_BODY_CHARS = 512
+
+/**
+ * Opens a Server-Sent Events stream that reconnects by itself, and keeps doing so until closed.
+ *
+ * - Sends `Accept: text/event-stream` and, once known, `Last-Event-ID`.
+ * - Reconnects on network errors, 5xx, 408, 429 (honouring `Retry-After`), a normal end of the response,
+ *   a stale connection (`staleAfterMs`) and an event over `maxEventSize`, after
+ *   `min(capMs, baseMs·2^(attempt-1))` × a uniform factor in `[1-jitter, 1+jitter]`. The attempt counter
+ *   resets on every frame received, so a healthy stream never escalates. A server's `retry:` sets `baseMs`.
+ * - Ends in `closed` with a typed error on 204 (`SseHttpError`), any other 4xx or unexpected status
+ *   (`SseHttpError`) and a response that is not `text/event-stream` (`SseContentTypeError`).
+ * - In a browser, `online` and the page becoming visible retry at once instead of waiting.
+ *
+ * Options and their defaults: {@link OpenEventStreamOptions}.
+ *
+ * @example
+ * ```ts
+ * import { openEventStream } from "@tether/sdk/sse"
+ *
+ * const stream = openEventStream("http://127.0.0.1:4096/global/event", {
+ *   onMessage: (message) => console.log(message.id, message.event, message.data),
+ *   onStatus: (status) => console.log(status.state, status.attempt),
+ *   staleAfterMs: 25_000,
+ * })
+ * // later
+ * stream.close()
+ * ```
+ */
+export function openEventStream(url: string | URL, options: OpenEventStreamOptions = {}): EventStreamHandle {
+  const href = String(url)
+  const clock = options.clock ?? systemClock
+  const random = options.random ?? Math.random
+  const maybeFetch: typeof fetch | undefined = options.fetch ?? globalThis.fetch?.bind(globalThis)
+  if (typeof maybeFetch !== "function") {
+    throw new TypeError("openEventStream: no global fetch in this runtime; pass options.fetch")
+  }
+  const fetchImpl = maybeFetch
+  const backoff = resolveBackoff(options.backoff)
+  let baseMs = backoff.baseMs
+  const maxEventSize = options.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE
+  const highWaterMark = options.highWaterMark ?? 1024
+  if (!(highWaterMark >= 1)) throw new RangeError(`highWaterMark must be ≥ 1, got ${highWaterMark}`)
+  const fanout = createFanout<SseMessage>(highWaterMark)
+
+  let state: StreamState = "connecting"
+  let closed = false
+  let hasFailed = false
+  let attempt = 0
+  let nextRetryAt: number | undefined
+  let lastEventAt: number | undefined
+  let lastEventId = options.lastEventId ?? ""
+  let lastError: Error | undefined
+  let current: AbortController | undefined
+  let retryTimer: unknown
+  let retryAfterMs = 0
+  let snapshot: StreamStatus | undefined
+
+  const watchdog = createWatchdog({
+    clock,
+    timeoutMs: options.staleAfterMs,
+    onStale: () => current?.abort(new SseStaleError(watchdog.timeoutMs() ?? 0)),
+  })
+
+  const status = (): StreamStatus => {
+    if (snapshot) return snapshot
+    const next: {
+      state: StreamState
+      attempt: number
+      nextRetryAt?: number
+      lastEventAt?: number
+      lastEventId?: string
+      error?: Error
+    } = { state, attempt }
+    if (nextRetryAt !== undefined) next.nextRetryAt = nextRetryAt
+    if (lastEventAt !== undefined) next.lastEventAt = lastEventAt
+    if (lastEventId !== "") next.lastEventId = lastEventId
+    if (lastError !== undefined) next.error = lastError
+    snapshot = next
+    return next
+  }
+  const changed = () => {
+    snapshot = undefined
+    if (options.onStatus) call(options.onStatus, status())
+  }
+
+  const stopWake = listenForWake(() => {
+    // Only a waiting reconnect is hurried; an open stream is checked by the watchdog.
+    if (closed || retryTimer === undefined) return
+    clock.clearTimeout(retryTimer)
+    retryTimer = undefined
+    void connect()
+  })
+  const onAbort = () => close()
+  options.signal?.addEventListener("abort", onAbort, { once: true })
+
+  const teardown = () => {
+    closed = true
+    current?.abort()
+    current = undefined
+    watchdog.stop()
+    if (retryTimer !== undefined) clock.clearTimeout(retryTimer)
+    retryTimer = undefined
+    nextRetryAt = undefined
+    stopWake()
+    options.signal?.removeEventListener("abort", onAbort)
+    state = "closed"
+  }
+
+  function close(): void {
+    if (closed) return
+    teardown()
+    lastError = undefined
+    changed()
+    fanout.end()
+  }
+
+  /** Ends the stream for good because retrying cannot help. */
+  function fail(error: Error): void {
+    if (closed) return
+    teardown()
+    lastError = error
+    changed()
+    fanout.end(error)
+  }
+
+  function retry(error: Error): void {
+    if (closed) return
+    current?.abort()
+    current = undefined
+    watchdog.stop()
+    hasFailed = true
+    attempt += 1
+    const delay = Math.max(backoffDelay(attempt, { ...backoff, baseMs }, random), retryAfterMs)
+    retryAfterMs = 0
+    state = "reconnecting"
+    nextRetryAt = clock.now() + delay
+    lastError = error
+    changed()
+    retryTimer = clock.setTimeout(() => {
+      retryTimer = undefined
+      void connect()
+    }, delay)
+  }
+
+  async function connect(): Promise<void> {
+    if (closed) return
+    const controller = new AbortController()
+    current = controller
+    const isCurrent = () => !closed && current === controller
+    state = hasFailed ? "reconnecting" : "connecting"
+    nextRetryAt = undefined
+    changed()
+
+    let headers: Headers
+    try {
+      const extra = typeof options.headers === "function" ? await options.headers() : options.headers
+      headers = new Headers(extra)
+      headers.set("Accept", "text/event-stream")
+      if (lastEventId === "") headers.delete("Last-Event-ID")
+      else headers.set("Last-Event-ID", lastEventId)
+    } catch (error) {
+      // Bad headers are a programming error: retrying would only repeat it.
+      if (isCurrent()) fail(error instanceof Error ? error : new TypeError(String(error)))
+      return
+    }
+    if (!isCurrent()) return
+
+    // Also bounds the wait for the response headers: a server that accepts and never answers is stale too.
+    watchdog.start()
+    let response: Response
+    try {
+      response = await fetchImpl(href, {
+        method: "GET",
+        headers,
+        signal: controller.signal,
+        redirect: "follow",
+      })
+    } catch (error) {
+      if (isCurrent()) retry(connectionError(controller, error))
+      return
+    }
+    if (!isCurrent()) {
+      void response.body?.cancel().catch(() => {})
+      return
+    }
+
+    if (response.status !== 200) {
+      const retryable = response.status >= 500 || response.status === 408 || response.status === 429
+      const body = await readSnippet(response)
+      if (!isCurrent()) return
+      const error = new SseHttpError(href, response.status, response.statusText, body)
+      if (retryable) {
+        retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), clock.now())
+        retry(error)
+      } else fail(error)
+      return
+    }
+    const contentType = response.headers.get("content-type")
+    if (!isEventStream(contentType)) {
+      void response.body?.cancel().catch(() => {})
+      fail(new SseContentTypeError(href, contentType))
+      return
+    }
+
+    state = "open"
+    lastError = undefined
+    changed()
+    const body = response.body
+    if (!body) {
+      retry(new SseStreamEnded(href))
+      return
+    }
+    await read(controller, body, isCurrent)
+  }
+
+  async function read(
+    controller: AbortController,
+    body: ReadableStream<Uint8Array>,
+    isCurrent: () => boolean,
+  ): Promise<void> {
+    const reader = body.getReader()
+    // ignoreBOM keeps a leading BOM in the text so the parser strips exactly one, as the spec says.
+    const decoder = new TextDecoder("utf-8", { ignoreBOM: true })
+    const attemptAtOpen = attempt
+    let tooLarge: SseEventTooLarge | undefined
+    let dirty = false
+    const frame = () => {
+      lastEventAt = clock.now()
+      attempt = 0
+      dirty = true
+    }
+    const parser = createParser({
+      lastEventId,
+      maxEventSize,
+      onMessage: (message) => {
+        // A handler may close (or an error replace) the stream mid-chunk: drop the rest of the chunk.
+        if (!isCurrent()) return
+        frame()
+        lastEventId = message.id
+        if (options.onMessage) call(options.onMessage, message)
+        fanout.push(message)
+      },
+      onRetry: (ms) => {
+        baseMs = Math.max(MIN_RETRY_MS, ms)
+        frame()
+      },
+      onComment: frame,
+      onError: (error) => {
+        tooLarge = error
+      },
+    })
+    try {
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (!isCurrent()) {
+          void reader.cancel().catch(() => {})
+          return
+        }
+        if (done) break
+        watchdog.kick()
+        parser.feed(decoder.decode(value, { stream: true }))
+        if (!isCurrent()) return
+        if (tooLarge) {
+          // Reconnecting would likely replay the same event: do not let its frames reset the backoff.
+          attempt = attemptAtOpen
+          retry(tooLarge)
+          return
+        }
+        if (parser.lastEventId() !== lastEventId) {
+          lastEventId = parser.lastEventId()
+          dirty = true
+        }
+        if (dirty) {
+          dirty = false
+          changed()
+        }
+        const drained = fanout.whenDrained()
+        if (drained) {
+          // A slow iterator: stop reading (TCP pushes back on the server) and stop the watchdog meanwhile.
+          watchdog.stop()
+          await drained
+          if (!isCurrent()) return
+          watchdog.start()
+        }
+      }
+    } catch (error) {
+      if (isCurrent()) retry(connectionError(controller, error))
+      return
+    }
+    parser.feed(decoder.decode())
+    parser.end()
+    retry(new SseStreamEnded(href))
+  }
+
+  function connectionError(controller: AbortController, error: unknown): Error {
+    const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined
+    if (reason instanceof SseError) return reason
+    if (error instanceof SseError) return error
+    return new SseNetworkError(href, error)
+  }
+
+  if (options.signal?.aborted) {
+    teardown()
+    snapshot = undefined
+    fanout.end()
+  } else {
+    // Deferred so that callbacks may refer to the returned handle.
+    queueMicrotask(() => void connect())
+  }
+
+  return {
+    close,
+    status,
+    setStaleAfterMs: (ms) => watchdog.setTimeoutMs(ms),
+    [Symbol.asyncIterator]: () => fanout.iterator(),
+  }
+}
+
+/** Whether a Content-Type's essence is `text/event-stream` (parameters and case ignored). */
+export function isEventStream(contentType: string | null): boolean {
+  if (contentType === null) return false
+  const semicolon = contentType.indexOf(";")
+  const essence = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase()
+  return essence === "text/event-stream"
+}
+
+/** `Retry-After` as a delay in ms from `now` (delta-seconds or an HTTP date); 0 when absent or invalid. */
+export function parseRetryAfter(value: string | null, now: number): number {
+  if (value === null) return 0
+  const trimmed = value.trim()
+  const ms = /^\d+$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed) - now
+  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : 0
+}
+
+/** The first characters of a refused response's body, for the error message; never waits long. */
+async function readSnippet(response: Response): Promise<string> {
+  const body = response.body
+  if (!body) return ""
+  const reader = body.getReader()
+  const decoder = new TextDecoder()
+  let text = ""
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => resolve("timeout"), ERROR_BODY_WAIT_MS)
+  })
+  try {
+    while (text.length < ERROR_BODY_CHARS) {
+      const result = await Promise.race([reader.read(), deadline])
+      if (result === "timeout" || result.done) break
+      text += decoder.decode(result.value, { stream: true })
+    }
+  } catch {
+    // The body is only decoration for the error message.
+  } finally {
+    clearTimeout(timer)
+    void reader.cancel().catch(() => {})
+  }
+  return text.trim().slice(0, ERROR_BODY_CHARS)
+}
+
+/** Runs a user callback; its exception is reported, not allowed to break the stream. */
+function call<T>(callback: (value: T) => void, value: T): void {
+  try {
+    callback(value)
+  } catch (error) {
+    const scope = globalThis as { reportError?: (error: unknown) => void; window?: unknown }
+    if (scope.window !== undefined && typeof scope.reportError === "function") scope.reportError(error)
+    else console.error("@tether/sdk: a stream callback threw:", error)
+  }
+}

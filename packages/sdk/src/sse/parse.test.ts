@@ -1,0 +1,195 @@
+import { describe, expect, test } from "bun:test"
+import { specStreams } from "../../test/fixtures/spec-streams.ts"
+import { randomSplit, seededRandom } from "../../test/helpers/random.ts"
+import { SseEventTooLarge } from "../errors.ts"
+import { createParser } from "./parse.ts"
+import type { SseMessage } from "./types.ts"
+
+interface Collected {
+  messages: SseMessage[]
+  retries: number[]
+  comments: string[]
+  lastEventId: string
+}
+
+/** Decodes the chunks as a client does (streaming UTF-8, BOM kept for the parser) and parses them. */
+function parseChunks(chunks: readonly Uint8Array[]): Collected {
+  const out: Collected = { messages: [], retries: [], comments: [], lastEventId: "" }
+  const parser = createParser({
+    onMessage: (message) => out.messages.push(message),
+    onRetry: (ms) => out.retries.push(ms),
+    onComment: (comment) => out.comments.push(comment),
+  })
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true })
+  for (const chunk of chunks) parser.feed(decoder.decode(chunk, { stream: true }))
+  parser.feed(decoder.decode())
+  out.lastEventId = parser.lastEventId()
+  parser.end()
+  return out
+}
+
+const bytesOf = (input: string | Uint8Array) =>
+  typeof input === "string" ? new TextEncoder().encode(input) : input
+const byteByByte = (bytes: Uint8Array) => Array.from(bytes, (_, i) => bytes.subarray(i, i + 1))
+
+describe("createParser: spec streams", () => {
+  for (const stream of specStreams) {
+    const bytes = bytesOf(stream.input)
+    const check = (got: Collected) => {
+      expect(got.messages).toEqual([...stream.messages])
+      expect(got.retries).toEqual([...(stream.retries ?? [])])
+      if (stream.comments) expect(got.comments).toEqual([...stream.comments])
+      if (stream.lastEventId !== undefined) expect(got.lastEventId).toBe(stream.lastEventId)
+    }
+    test(`${stream.name}: whole`, () => check(parseChunks([bytes])))
+    test(`${stream.name}: byte by byte`, () => check(parseChunks(byteByByte(bytes))))
+    // Fewer rounds for the big streams: their chunks are already many.
+    const rounds = bytes.length > 10_000 ? 20 : 200
+    test(`${stream.name}: ${rounds} random splits`, () => {
+      for (let seed = 1; seed <= rounds; seed++) {
+        const random = seededRandom(seed)
+        check(parseChunks(randomSplit(bytes, random, 1 + Math.floor(random() * 64))))
+      }
+    })
+  }
+})
+
+describe("createParser: property", () => {
+  // Random streams built from every line shape and line ending: any split must give the same events.
+  const pieces = [
+    "data: a",
+    "data:b",
+    "data",
+    "data:  c",
+    "event: e",
+    "event:",
+    "id: 1",
+    "id: 2",
+    "id",
+    "id: x\u0000y",
+    "retry: 300",
+    "retry: x",
+    ": c",
+    "unknown: u",
+    "data: ü🎉",
+    "",
+    "",
+    "",
+  ]
+  const endings = ["\n", "\r", "\r\n"]
+  test("any split of any stream gives the same events as the whole stream", () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const random = seededRandom(seed)
+      let text = random() < 0.3 ? "\uFEFF" : ""
+      const lines = 5 + Math.floor(random() * 60)
+      for (let i = 0; i < lines; i++) {
+        text += pieces[Math.floor(random() * pieces.length)]
+        text += endings[Math.floor(random() * endings.length)]
+      }
+      const bytes = new TextEncoder().encode(text)
+      const whole = parseChunks([bytes])
+      const split = parseChunks(randomSplit(bytes, random, 1 + Math.floor(random() * 12)))
+      expect({ seed, ...split }).toEqual({ seed, ...whole })
+      expect({ seed, ...parseChunks(byteByByte(bytes)) }).toEqual({ seed, ...whole })
+    }
+  })
+})
+
+describe("createParser: behaviour", () => {
+  test("an event ended by CR is dispatched at once, not when the next chunk arrives", () => {
+    const messages: SseMessage[] = []
+    const parser = createParser({ onMessage: (message) => messages.push(message) })
+    parser.feed("data: x\r\r")
+    expect(messages).toEqual([{ id: "", event: "message", data: "x" }])
+    // … and an LF starting the next chunk completes that CRLF instead of making another blank line.
+    parser.feed("\ndata: y\r\n\r\n")
+    expect(messages.map((message) => message.data)).toEqual(["x", "y"])
+  })
+
+  test("lastEventId seeds the id, as a reconnecting EventSource does", () => {
+    const messages: SseMessage[] = []
+    const parser = createParser({ lastEventId: "41", onMessage: (message) => messages.push(message) })
+    parser.feed("data: a\n\nid: 42\ndata: b\n\n")
+    expect(messages.map((message) => message.id)).toEqual(["41", "42"])
+  })
+
+  test("end() discards the partial event and keeps the last event ID for the next stream", () => {
+    const messages: SseMessage[] = []
+    const parser = createParser({ onMessage: (message) => messages.push(message) })
+    parser.feed("id: 3\ndata: a\n\ndata: partial\nid: 4\n")
+    parser.end()
+    parser.feed("\uFEFFdata: b\n\n")
+    expect(messages).toEqual([
+      { id: "3", event: "message", data: "a" },
+      { id: "3", event: "message", data: "b" },
+    ])
+  })
+
+  test("reset() forgets the last event ID", () => {
+    const messages: SseMessage[] = []
+    const parser = createParser({ onMessage: (message) => messages.push(message) })
+    parser.feed("id: 3\ndata: a\n\n")
+    parser.reset()
+    expect(parser.lastEventId()).toBe("")
+    parser.feed("data: b\n\n")
+    expect(messages[1]?.id).toBe("")
+  })
+
+  test("maxEventSize: a long data line split over many chunks stops the parser with SseEventTooLarge", () => {
+    const errors: SseEventTooLarge[] = []
+    const messages: SseMessage[] = []
+    const parser = createParser({
+      maxEventSize: 1000,
+      onMessage: (message) => messages.push(message),
+      onError: (error) => errors.push(error),
+    })
+    parser.feed("data: small\n\ndata: ")
+    for (let i = 0; i < 200 && errors.length === 0; i++) parser.feed("0123456789")
+    expect(messages).toHaveLength(1)
+    expect(errors).toHaveLength(1)
+    expect(errors[0]).toBeInstanceOf(SseEventTooLarge)
+    expect(errors[0]?.limit).toBe(1000)
+    expect(errors[0]?.message).toContain("maxEventSize")
+    expect(() => parser.feed("more")).toThrow(SseEventTooLarge)
+    parser.reset()
+    parser.feed("data: again\n\n")
+    expect(messages).toHaveLength(2)
+  })
+
+  test("maxEventSize counts the data of every line of one event, not the whole stream", () => {
+    const errors: Error[] = []
+    const messages: SseMessage[] = []
+    const parser = createParser({
+      maxEventSize: 100,
+      onMessage: (message) => messages.push(message),
+      onError: (error) => errors.push(error),
+    })
+    // 50 events of 60 characters: far more than 100 in total, each under it.
+    parser.feed(`data: ${"a".repeat(30)}\ndata: ${"b".repeat(29)}\n\n`.repeat(50))
+    expect(messages).toHaveLength(50)
+    expect(errors).toHaveLength(0)
+    // One event of 3 × 40: over.
+    parser.feed(`data: ${"c".repeat(40)}\n`.repeat(3))
+    expect(errors).toHaveLength(1)
+  })
+
+  test("without onError the overflow is thrown from feed", () => {
+    const parser = createParser({ maxEventSize: 10, onMessage: () => {} })
+    expect(() => parser.feed("data: 0123456789ABC")).toThrow(SseEventTooLarge)
+  })
+
+  test("rejects bad options with a clear message", () => {
+    expect(() => createParser({} as never)).toThrow("onMessage must be a function")
+    expect(() => createParser({ onMessage: () => {}, maxEventSize: 0 })).toThrow("maxEventSize")
+  })
+
+  test("a megabyte line in 1-byte chunks is joined once (linear, not quadratic)", () => {
+    let data = ""
+    const parser = createParser({ onMessage: (message) => (data = message.data) })
+    const size = 1_000_000
+    parser.feed("data: ")
+    for (let i = 0; i < size; i++) parser.feed("x")
+    parser.feed("\n\n")
+    expect(data.length).toBe(size)
+  })
+})

@@ -1,0 +1,275 @@
+/**
+ * A streaming Server-Sent Events parser that follows the WHATWG HTML "event stream interpretation"
+ * exactly: one leading BOM ignored, CR / LF / CRLF line endings (a CRLF may be split across chunks),
+ * `data` lines joined with LF, comments and unknown fields ignored, an event without data not dispatched,
+ * `event` empty → `message`, the last event ID kept across events and ignored when it contains NUL,
+ * `retry` only when it is all ASCII digits, and an unterminated event at the end discarded.
+ *
+ * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+ * @module
+ */
+import { SseEventTooLarge } from "../errors.ts"
+import type { EventSourceParser, ParserOptions, SseMessage } from "./types.ts"
+
+const LF = 10
+const SPACE = 32
+const COLON = 58
+const BOM = 0xfeff
+
+/** Default bound of one event: 8 Mi characters. */
+export const DEFAULT_MAX_EVENT_SIZE = 8 * 1024 * 1024
+
+/**
+ * Creates a streaming SSE parser. Feed it text decoded from the response (decode with
+ * `new TextDecoder("utf-8", { ignoreBOM: true })` so the parser sees, and strips, the BOM exactly once).
+ *
+ * @param options - `onMessage` (required), `onRetry`, `onComment`, `onError`, `maxEventSize` (default 8 Mi
+ *   characters), `lastEventId` (default `""`).
+ * @returns `{ feed, end, reset, lastEventId }`.
+ *
+ * @example
+ * ```ts
+ * import { createParser } from "@tether/sdk/sse"
+ *
+ * const parser = createParser({ onMessage: (m) => console.log(m.event, m.data, m.id) })
+ * parser.feed("id: 1\ndata: hel")
+ * parser.feed("lo\n\n") // logs: message hello 1
+ * ```
+ */
+export function createParser(options: ParserOptions): EventSourceParser {
+  if (typeof options !== "object" || options === null || typeof options.onMessage !== "function") {
+    throw new TypeError(
+      "createParser: options.onMessage must be a function, e.g. createParser({ onMessage })",
+    )
+  }
+  const { onMessage, onRetry, onComment, onError } = options
+  const maxEventSize = options.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE
+  if (typeof maxEventSize !== "number" || Number.isNaN(maxEventSize) || maxEventSize <= 0) {
+    throw new RangeError(
+      `createParser: maxEventSize must be a positive number of characters, got ${maxEventSize}`,
+    )
+  }
+
+  // The line being read, as the fragments of the chunks it came in. Joined once, when its terminator
+  // arrives: concatenating per chunk would copy a long `data:` line once per chunk (O(n²) when a big
+  // event arrives in many small chunks).
+  const pending: string[] = []
+  let pendingLength = 0
+  // The previous chunk ended with CR: if this one starts with LF, that LF completes the CRLF.
+  // Dispatching at the CR at once (instead of waiting for the next chunk as some parsers do) keeps a
+  // CR-terminated event from sitting in the buffer until the next heartbeat.
+  let skipLF = false
+  let atStreamStart = true
+  let data = ""
+  let hasData = false
+  let eventType = ""
+  // The spec's "last event ID buffer" (set by `id:`) and the stream's "last event ID string" (set from the
+  // buffer at each blank line). Neither is reset after a dispatch.
+  let idBuffer = options.lastEventId ?? ""
+  let lastId = idBuffer
+  let stopped: SseEventTooLarge | undefined
+
+  function feed(chunk: string): void {
+    if (stopped) throw stopped
+    const length = chunk.length
+    if (length === 0) return
+    let pos = 0
+    if (atStreamStart) {
+      atStreamStart = false
+      if (chunk.charCodeAt(0) === BOM) pos = 1
+    }
+    if (skipLF) {
+      skipLF = false
+      if (chunk.charCodeAt(pos) === LF) pos++
+    }
+    if (pending.length > 0) {
+      const lf = chunk.indexOf("\n", pos)
+      const cr = chunk.indexOf("\r", pos)
+      const end = cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf)
+      if (end === -1) {
+        pending.push(pos === 0 ? chunk : chunk.slice(pos))
+        pendingLength += length - pos
+        checkSize()
+        return
+      }
+      pending.push(chunk.slice(pos, end))
+      const line = pending.join("")
+      pending.length = 0
+      pendingLength = 0
+      parseLine(line, 0, line.length)
+      pos = end + 1
+      if (end === cr) {
+        if (pos === length) skipLF = true
+        else if (chunk.charCodeAt(pos) === LF) pos++
+      }
+      if (stopped) return
+    }
+    if (pos < length) processLines(chunk, pos)
+  }
+
+  function processLines(chunk: string, pos: number): void {
+    const length = chunk.length
+    let cr = chunk.indexOf("\r", pos)
+    let lf = chunk.indexOf("\n", pos)
+    if (cr === -1) {
+      // LF-only chunk, what nearly every server sends: one indexOf per line, with the two commonest
+      // line shapes (blank line, `data:`) handled inline.
+      while (lf !== -1) {
+        if (lf === pos) {
+          dispatch()
+        } else if (
+          chunk.charCodeAt(pos) === 100 && // d
+          chunk.charCodeAt(pos + 1) === 97 && // a
+          chunk.charCodeAt(pos + 2) === 116 && // t
+          chunk.charCodeAt(pos + 3) === 97 && // a
+          chunk.charCodeAt(pos + 4) === COLON
+        ) {
+          appendData(chunk.slice(chunk.charCodeAt(pos + 5) === SPACE ? pos + 6 : pos + 5, lf))
+        } else {
+          parseLine(chunk, pos, lf)
+        }
+        if (stopped) return
+        pos = lf + 1
+        lf = chunk.indexOf("\n", pos)
+      }
+    } else {
+      // Both positions are remembered and only the consumed one is searched again, so a chunk with one
+      // CR far from many LFs is still scanned once.
+      for (;;) {
+        let end: number
+        if (cr !== -1 && (lf === -1 || cr < lf)) end = cr
+        else if (lf !== -1) end = lf
+        else break
+        parseLine(chunk, pos, end)
+        if (stopped) return
+        pos = end + 1
+        if (end === cr) {
+          if (pos === length) skipLF = true
+          else if (chunk.charCodeAt(pos) === LF) {
+            pos++
+            lf = chunk.indexOf("\n", pos)
+          }
+          cr = chunk.indexOf("\r", pos)
+        } else {
+          lf = chunk.indexOf("\n", pos)
+        }
+      }
+    }
+    if (pos < length) {
+      pending.push(chunk.slice(pos))
+      pendingLength = length - pos
+      checkSize()
+    }
+  }
+
+  /** One complete line `s[start, end)`, without its terminator. */
+  function parseLine(s: string, start: number, end: number): void {
+    if (start === end) {
+      dispatch()
+      return
+    }
+    // "If the line starts with a U+003A COLON character (:)": a comment.
+    if (s.charCodeAt(start) === COLON) {
+      if (onComment) onComment(s.slice(s.charCodeAt(start + 1) === SPACE ? start + 2 : start + 1, end))
+      return
+    }
+    // The field name runs to the first colon; a line without one is a field with an empty value.
+    // A bounded loop rather than indexOf(":", start), which could scan past `end` into later lines.
+    let colon = start
+    while (colon < end && s.charCodeAt(colon) !== COLON) colon++
+    const field = s.slice(start, colon)
+    // "If value starts with a U+0020 SPACE character, remove it from value": only one.
+    const value = colon === end ? "" : s.slice(s.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1, end)
+    // Field names are compared literally, with no case folding.
+    switch (field) {
+      case "data":
+        appendData(value)
+        return
+      case "event":
+        eventType = value
+        checkSize()
+        return
+      case "id":
+        // "If the field value does not contain U+0000 NULL, then set the last event ID buffer to the field value."
+        if (value.indexOf("\0") === -1) idBuffer = value
+        return
+      case "retry":
+        if (onRetry && isAsciiDigits(value)) onRetry(Number.parseInt(value, 10))
+        return
+      default:
+      // "Otherwise: the field is ignored."
+    }
+  }
+
+  function appendData(value: string): void {
+    // The spec appends value + LF and strips the final LF at dispatch; joining with LF is the same
+    // string without building and trimming the extra character.
+    if (hasData) data = `${data}\n${value}`
+    else {
+      data = value
+      hasData = true
+    }
+    checkSize()
+  }
+
+  function dispatch(): void {
+    // "Set the last event ID string of the event source to the value of the last event ID buffer."
+    lastId = idBuffer
+    // "If the data buffer is an empty string, set the data buffer and the event type buffer to the empty string and return."
+    if (!hasData) {
+      eventType = ""
+      return
+    }
+    const message: SseMessage = { id: lastId, event: eventType === "" ? "message" : eventType, data }
+    data = ""
+    hasData = false
+    eventType = ""
+    onMessage(message)
+  }
+
+  function checkSize(): void {
+    const size = data.length + eventType.length + pendingLength
+    if (size > maxEventSize) overflow(size)
+  }
+
+  function overflow(size: number): void {
+    stopped = new SseEventTooLarge(maxEventSize, size)
+    pending.length = 0
+    pendingLength = 0
+    data = ""
+    hasData = false
+    eventType = ""
+    if (onError) onError(stopped)
+    else throw stopped
+  }
+
+  function end(): void {
+    // "Once the end of the file is reached, any pending data must be discarded."
+    pending.length = 0
+    pendingLength = 0
+    data = ""
+    hasData = false
+    eventType = ""
+    skipLF = false
+    atStreamStart = true
+    stopped = undefined
+    idBuffer = lastId
+  }
+
+  function reset(resetOptions: { lastEventId?: string } = {}): void {
+    end()
+    idBuffer = resetOptions.lastEventId ?? ""
+    lastId = idBuffer
+  }
+
+  return { feed, end, reset, lastEventId: () => lastId }
+}
+
+function isAsciiDigits(value: string): boolean {
+  if (value.length === 0) return false
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return true
+}
