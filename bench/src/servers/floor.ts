@@ -1,0 +1,79 @@
+/**
+ * The floor: plain `Bun.serve`, no framework. Each event is encoded to bytes ONCE and the same
+ * bytes are enqueued to every open stream; one shared heartbeat timer. Anything slower than this
+ * is overhead a design adds on top of the runtime.
+ *
+ * Usage: `bun src/servers/floor.ts [--port 0] [--heartbeat-ms 1000]`
+ *
+ * @module
+ */
+import {
+  connectedData,
+  envelope,
+  heartbeatData,
+  listeningLine,
+  parseAnchorArgs,
+  RETRY_MS,
+  readPublish,
+} from "./anchor-protocol.ts"
+
+const options = parseAnchorArgs(process.argv.slice(2))
+const encoder = new TextEncoder()
+const streams = new Set<ReadableStreamDefaultController<Uint8Array>>()
+const instance = crypto.randomUUID()
+let lastId = 0
+
+const broadcast = (bytes: Uint8Array): void => {
+  for (const controller of streams) {
+    try {
+      controller.enqueue(bytes)
+    } catch {
+      streams.delete(controller)
+    }
+  }
+}
+
+setInterval(
+  () => broadcast(encoder.encode(`data: ${heartbeatData(options.heartbeatMs)}\n\n`)),
+  options.heartbeatMs,
+)
+
+const SSE_HEADERS = {
+  "Content-Type": "text/event-stream",
+  "Cache-Control": "no-cache, no-transform",
+  "X-Accel-Buffering": "no",
+}
+
+const server = Bun.serve({
+  hostname: "127.0.0.1",
+  port: options.port,
+  idleTimeout: 0,
+  async fetch(request) {
+    const { pathname } = new URL(request.url)
+    if (pathname !== "/global/event") return new Response("not found", { status: 404 })
+    if (request.method === "POST") {
+      const input = readPublish(await request.json().catch(() => null))
+      if (typeof input === "string")
+        return Response.json({ error: { name: "BadRequest", message: input } }, { status: 400 })
+      const id = String(++lastId)
+      broadcast(encoder.encode(`id: ${id}\ndata: ${envelope(id, input.type, input.properties)}\n\n`))
+      return Response.json({ id }, { status: 202 })
+    }
+    let self: ReadableStreamDefaultController<Uint8Array> | undefined
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        self = controller
+        controller.enqueue(
+          encoder.encode(`retry: ${RETRY_MS}\ndata: ${connectedData(options.heartbeatMs, instance)}\n\n`),
+        )
+        streams.add(controller)
+      },
+      cancel() {
+        if (self) streams.delete(self)
+      },
+    })
+    return new Response(body, { headers: SSE_HEADERS })
+  },
+})
+
+console.log(listeningLine(server.port ?? 0))
