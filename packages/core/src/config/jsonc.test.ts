@@ -1,0 +1,91 @@
+import { describe, expect, test } from "bun:test"
+import { ConfigInvalid } from "./errors.ts"
+import { parseJsonc, positionAt } from "./jsonc.ts"
+
+const FILE = "/p/tether.jsonc"
+
+const issuesOf = (text: string): readonly { path: string; message: string }[] => {
+  try {
+    parseJsonc(text, FILE)
+  } catch (error) {
+    if (error instanceof ConfigInvalid) {
+      expect(error.file).toBe(FILE)
+      return error.issues
+    }
+    throw error
+  }
+  throw new Error("expected ConfigInvalid, nothing was thrown")
+}
+
+describe("parseJsonc", () => {
+  test("accepts line and block comments and trailing commas", () => {
+    const text = '/* head */\n{\n  "a": [1, 2,], // tail\n  "b": { "c": true, },\n}\n'
+    expect(parseJsonc(text, FILE)).toEqual({ a: [1, 2], b: { c: true } })
+  })
+
+  test("ignores a byte order mark", () => {
+    expect(parseJsonc('\uFEFF{ "a": 1 }', FILE)).toEqual({ a: 1 })
+  })
+
+  test("a missing comma: 1-based line and column of the token, and what was expected", () => {
+    const text = '{\n  "server": {\n    "port": 1 "hostname": "x"\n  }\n}'
+    expect(issuesOf(text)[0]).toEqual({
+      path: "",
+      message: `line 3, column 15: expected ',' between items, found '"hostname"'`,
+    })
+  })
+
+  test("an unclosed object points at the end of the file", () => {
+    expect(issuesOf('{\n  "server": { "port": 1\n')[0]?.message).toBe(
+      "line 3, column 1: expected '}' to close the object, found the end of the file",
+    )
+  })
+
+  test("single quotes get a hint", () => {
+    expect(issuesOf("{'a': 1}")[0]?.message).toBe(
+      "line 1, column 2: unexpected character, found ''a'' (JSON strings and keys take double quotes)",
+    )
+  })
+
+  test("CRLF line endings count as one line break", () => {
+    expect(issuesOf('{\r\n  "a": 1,\r\n  "b" 2\r\n}')[0]?.message).toBe(
+      "line 3, column 7: expected ':' after the property name, found '2'",
+    )
+  })
+
+  test("an empty or comment-only file is refused with a hint", () => {
+    for (const text of ["", "   \n", "// nothing here\n/* at all */"]) {
+      expect(issuesOf(text)).toEqual([
+        {
+          path: "",
+          message: "the file is empty (only whitespace or comments): expected a JSON object such as {}",
+        },
+      ])
+    }
+  })
+
+  test("a duplicate key is refused with both positions", () => {
+    const text = '{\n  "server": { "port": 1, "port": 2 }\n}'
+    expect(issuesOf(text)).toEqual([
+      {
+        path: "server.port",
+        message: "duplicate key at line 2, column 26 (first at line 2, column 15); keep only one",
+      },
+    ])
+  })
+
+  test("reports at most three syntax errors, one per position", () => {
+    const issues = issuesOf('{"a" 1, "b" 2, "c" 3, "d" 4, "e" 5}')
+    expect(issues.length).toBe(3)
+    expect(new Set(issues.map((i) => i.message)).size).toBe(3)
+  })
+})
+
+describe("positionAt", () => {
+  test("counts LF, CRLF and lone CR as line ends", () => {
+    expect(positionAt("ab\ncd", 4)).toEqual({ line: 2, column: 2 })
+    expect(positionAt("ab\r\ncd", 5)).toEqual({ line: 2, column: 2 })
+    expect(positionAt("ab\rcd", 3)).toEqual({ line: 2, column: 1 })
+    expect(positionAt("abc", 0)).toEqual({ line: 1, column: 1 })
+  })
+})
