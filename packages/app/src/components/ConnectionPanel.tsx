@@ -1,0 +1,151 @@
+/**
+ * The stream's true state: what the SDK reports, never a guess from a health poll.
+ * Its root carries the `data-connection-state` test hook of DESIGN.md.
+ */
+import { createMemo, For, type JSX, Show } from "solid-js"
+import { measuredCadence } from "../context/connection-history.ts"
+import { useServerSdk } from "../context/server-sdk.tsx"
+import { createNow } from "../lib/clock.ts"
+import { formatClock, formatDuration, secondsUntil } from "../lib/format.ts"
+import { TimelinePlot } from "./TimelinePlot.tsx"
+
+const STATE_LABEL = {
+  connecting: "Connecting",
+  open: "Open",
+  reconnecting: "Reconnecting",
+  closed: "Closed",
+} as const
+
+export const ConnectionPanel = (): JSX.Element => {
+  const sdk = useServerSdk()
+  const now = createNow(250)
+  const status = sdk.status
+  const state = () => status().state
+
+  const retryIn = () => {
+    const at = status().nextRetryAt
+    return state() === "reconnecting" && at !== undefined ? secondsUntil(at, now()) : undefined
+  }
+  const heartbeatAge = () => {
+    const at = sdk.lastHeartbeatAt()
+    return at === undefined ? undefined : Math.max(0, now() - at)
+  }
+  const cadence = createMemo(() => measuredCadence(sdk.history()))
+  const transitions = createMemo(() => sdk.history().transitions.slice(-30).reverse())
+  const errorText = () => {
+    const error = status().error
+    if (error === undefined) return undefined
+    return error instanceof Error ? error.message : String(error)
+  }
+
+  return (
+    <section
+      class="panel connection"
+      aria-labelledby="connection-title"
+      data-connection-state={state()}
+      data-heartbeat-ms={sdk.server().heartbeatMs ?? ""}
+      data-measured-cadence-ms={cadence() === undefined ? "" : Math.round(cadence() as number)}
+    >
+      <header class="panel-header">
+        <h2 id="connection-title">Connection</h2>
+        <Show when={state() === "closed" || state() === "reconnecting"}>
+          <button type="button" class="button" onClick={() => sdk.reconnect()}>
+            Reconnect now
+          </button>
+        </Show>
+      </header>
+
+      <div class="state-line">
+        <span class={`state-dot state-${state()}`} aria-hidden="true" />
+        <strong role="status" aria-live="polite" aria-atomic="true" class="state-label">
+          {STATE_LABEL[state()]}
+        </strong>
+        <Show when={retryIn() !== undefined}>
+          <span class="countdown" data-retry-in={retryIn()}>
+            in {retryIn()} s
+          </span>
+        </Show>
+        <Show when={state() === "reconnecting" && retryIn() === undefined}>
+          <span class="countdown">trying now…</span>
+        </Show>
+      </div>
+      <Show when={errorText()}>
+        <p class="state-reason">{errorText()}</p>
+      </Show>
+
+      <dl class="facts">
+        <div>
+          <dt>Attempt</dt>
+          <dd data-field="attempt">{status().attempt}</dd>
+        </div>
+        <div>
+          <dt>Last heartbeat</dt>
+          <dd data-field="heartbeat-age">
+            {heartbeatAge() === undefined ? "none yet" : `${formatDuration(heartbeatAge() as number)} ago`}
+          </dd>
+        </div>
+        <div>
+          <dt>Heartbeat every</dt>
+          <dd data-field="heartbeat-ms">
+            {sdk.server().heartbeatMs === undefined
+              ? "unknown"
+              : formatDuration(sdk.server().heartbeatMs as number)}
+            <Show when={cadence() !== undefined}>
+              <span class="muted"> (measured {formatDuration(cadence() as number)})</span>
+            </Show>
+          </dd>
+        </div>
+        <div>
+          <dt>Last event id</dt>
+          <dd data-field="last-event-id" class="mono">
+            {status().lastEventId ?? "none"}
+          </dd>
+        </div>
+        <div>
+          <dt>Server</dt>
+          <dd data-field="server-version">
+            {sdk.server().health ? `v${sdk.server().health?.version}` : "unknown"}
+            <Show when={sdk.server().instance}>
+              <span class="muted mono"> · {sdk.server().instance}</span>
+            </Show>
+          </dd>
+        </div>
+        <div>
+          <dt>Reconnects</dt>
+          <dd data-field="reconnects">
+            {sdk.history().reconnects}
+            <Show when={sdk.server().resyncs > 0}>
+              <span class="warn"> · {sdk.server().resyncs} resync (events missed, state refetched)</span>
+            </Show>
+          </dd>
+        </div>
+      </dl>
+
+      <Show when={sdk.server().fetchError}>
+        <p class="warn">Could not refresh the server state: {sdk.server().fetchError}</p>
+      </Show>
+
+      <TimelinePlot history={sdk.history} now={now} />
+
+      <details class="history">
+        <summary>Reconnect history ({sdk.history().transitions.length})</summary>
+        <ol class="history-list" reversed>
+          <For each={transitions()}>
+            {(t) => (
+              <li data-transition={t.to}>
+                <time datetime={new Date(t.at).toISOString()}>{formatClock(t.at)}</time>{" "}
+                <span class="mono">
+                  {t.from ?? "start"} → {t.to}
+                </span>
+                <Show when={t.to === "reconnecting"}> (attempt {t.attempt})</Show>
+                <Show when={t.reason}>
+                  <span class="muted">: {t.reason}</span>
+                </Show>
+              </li>
+            )}
+          </For>
+        </ol>
+      </details>
+    </section>
+  )
+}

@@ -1,0 +1,230 @@
+/**
+ * The live event log. Virtualised: only the rows in view (plus a small margin) are in the DOM, so a log
+ * of 100 000 events scrolls and updates as fast as one of 100. Each rendered row carries the
+ * `data-event-id` and `data-event-type` test hooks of DESIGN.md.
+ */
+import {
+  createEffect,
+  createMemo,
+  createSignal,
+  For,
+  type JSX,
+  on,
+  onCleanup,
+  onMount,
+  Show,
+  untrack,
+} from "solid-js"
+import { filterEntries, knownTypes, type LogEntry } from "../context/event-log.ts"
+import { useServerSdk } from "../context/server-sdk.tsx"
+import { formatClock, previewJson } from "../lib/format.ts"
+
+const ROW_HEIGHT = 32
+const OVERSCAN = 8
+
+export const EventLog = (): JSX.Element => {
+  const sdk = useServerSdk()
+  const [typeFilter, setTypeFilter] = createSignal("")
+  const [hideHeartbeats, setHideHeartbeats] = createSignal(true)
+  const [paused, setPaused] = createSignal(false)
+  const [frozen, setFrozen] = createSignal<{ entries: readonly LogEntry[]; total: number }>()
+  const [scrollTop, setScrollTop] = createSignal(0)
+  const [viewportHeight, setViewportHeight] = createSignal(400)
+  const [selected, setSelected] = createSignal<LogEntry>()
+  let viewport!: HTMLDivElement
+  // Follow new events while the user is at the bottom; stop following once they scroll up to read.
+  let stickToBottom = true
+
+  const live = createMemo(() =>
+    filterEntries(sdk.events(), { type: typeFilter(), hideHeartbeats: hideHeartbeats() }),
+  )
+  const shown = () => frozen()?.entries ?? live()
+  const newWhilePaused = () => {
+    const f = frozen()
+    return f ? sdk.log().total - f.total : 0
+  }
+  const types = createMemo(() => knownTypes(sdk.log()))
+
+  const togglePause = () => {
+    if (paused()) {
+      setFrozen(undefined)
+      setPaused(false)
+    } else {
+      setFrozen({ entries: untrack(live), total: untrack(sdk.log).total })
+      setPaused(true)
+    }
+  }
+
+  const range = createMemo(() => {
+    const count = shown().length
+    const first = Math.max(0, Math.floor(scrollTop() / ROW_HEIGHT) - OVERSCAN)
+    const last = Math.min(count, Math.ceil((scrollTop() + viewportHeight()) / ROW_HEIGHT) + OVERSCAN)
+    return { first, last }
+  })
+  const visible = createMemo(() => {
+    const { first, last } = range()
+    const list = shown()
+    const rows: { entry: LogEntry; index: number }[] = []
+    for (let i = first; i < last; i++) rows.push({ entry: list[i] as LogEntry, index: i })
+    return rows
+  })
+
+  const onScroll = () => {
+    setScrollTop(viewport.scrollTop)
+    stickToBottom = viewport.scrollTop + viewport.clientHeight >= viewport.scrollHeight - ROW_HEIGHT
+  }
+
+  createEffect(
+    on(
+      () => shown().length,
+      () => {
+        if (stickToBottom && viewport) {
+          viewport.scrollTop = viewport.scrollHeight
+          setScrollTop(viewport.scrollTop)
+        }
+      },
+    ),
+  )
+
+  onMount(() => {
+    setViewportHeight(viewport.clientHeight || 400)
+    if (typeof ResizeObserver === "function") {
+      const observer = new ResizeObserver(() => setViewportHeight(viewport.clientHeight || 400))
+      observer.observe(viewport)
+      onCleanup(() => observer.disconnect())
+    }
+  })
+
+  const moveSelection = (delta: number) => {
+    const list = shown()
+    if (list.length === 0) return
+    const current = list.findIndex((e) => e.seq === selected()?.seq)
+    const index = Math.min(list.length - 1, Math.max(0, current === -1 ? list.length - 1 : current + delta))
+    setSelected(list[index])
+    const top = index * ROW_HEIGHT
+    if (top < viewport.scrollTop) viewport.scrollTop = top
+    else if (top + ROW_HEIGHT > viewport.scrollTop + viewport.clientHeight)
+      viewport.scrollTop = top + ROW_HEIGHT - viewport.clientHeight
+  }
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key === "ArrowDown") moveSelection(1)
+    else if (event.key === "ArrowUp") moveSelection(-1)
+    else if (event.key === "Home") moveSelection(-Number.MAX_SAFE_INTEGER)
+    else if (event.key === "End") moveSelection(Number.MAX_SAFE_INTEGER)
+    else if (event.key === "Escape") setSelected(undefined)
+    else return
+    event.preventDefault()
+  }
+
+  return (
+    <section class="panel log" aria-labelledby="log-title">
+      <header class="panel-header">
+        <h2 id="log-title">Events</h2>
+        <p class="counts" data-field="log-counts">
+          <span data-total={sdk.log().total}>{sdk.log().total} received</span>
+          <span>{shown().length} shown</span>
+          <Show when={sdk.log().evicted > 0}>
+            <span>
+              {sdk.log().evicted} oldest dropped (cap {sdk.log().capacity})
+            </span>
+          </Show>
+          <span class={sdk.log().duplicates > 0 ? "warn" : ""} data-duplicates={sdk.log().duplicates}>
+            {sdk.log().duplicates} duplicates
+          </span>
+        </p>
+      </header>
+
+      <div class="toolbar">
+        <label class="field-inline">
+          <span>Filter by type</span>
+          <input
+            type="search"
+            list="event-types"
+            placeholder="e.g. test."
+            value={typeFilter()}
+            onInput={(e) => setTypeFilter(e.currentTarget.value)}
+          />
+          <datalist id="event-types">
+            <For each={types()}>{(type) => <option value={type} />}</For>
+          </datalist>
+        </label>
+        <label class="check">
+          <input
+            type="checkbox"
+            checked={hideHeartbeats()}
+            onChange={(e) => setHideHeartbeats(e.currentTarget.checked)}
+          />
+          <span>Hide heartbeats</span>
+        </label>
+        <button type="button" class="button" aria-pressed={paused()} onClick={togglePause}>
+          {paused() ? "Resume" : "Pause"}
+        </button>
+        <Show when={paused()}>
+          <span class="muted" role="status">
+            Paused · {newWhilePaused()} new
+          </span>
+        </Show>
+      </div>
+
+      <div
+        ref={viewport}
+        class="viewport"
+        role="listbox"
+        aria-label="Event log"
+        tabIndex={0}
+        aria-activedescendant={selected() === undefined ? undefined : `event-${selected()?.seq}`}
+        onScroll={onScroll}
+        onKeyDown={onKeyDown}
+        data-paused={paused() ? "true" : "false"}
+      >
+        <div class="spacer" style={{ height: `${shown().length * ROW_HEIGHT}px` }}>
+          <For each={visible()}>
+            {(row) => (
+              // biome-ignore lint/a11y/useKeyWithClickEvents: the listbox handles the keys (arrows, Home, End)
+              <div
+                id={`event-${row.entry.seq}`}
+                class="row"
+                role="option"
+                tabIndex={-1}
+                aria-selected={selected()?.seq === row.entry.seq}
+                style={{ transform: `translateY(${row.index * ROW_HEIGHT}px)`, height: `${ROW_HEIGHT}px` }}
+                data-event-id={row.entry.event.id}
+                data-event-type={row.entry.event.type}
+                onClick={() => setSelected(row.entry)}
+              >
+                <time class="row-time" datetime={new Date(row.entry.receivedAt).toISOString()}>
+                  {formatClock(row.entry.receivedAt)}
+                </time>
+                <span class="row-type">{row.entry.event.type}</span>
+                <span class="row-id mono" title={row.entry.event.id}>
+                  {row.entry.event.id === "" ? "–" : row.entry.event.id}
+                </span>
+                <span class="row-props mono">{previewJson(row.entry.event.properties)}</span>
+              </div>
+            )}
+          </For>
+        </div>
+      </div>
+      <Show when={shown().length === 0}>
+        <p class="empty">No events{typeFilter() || hideHeartbeats() ? " match the filter" : " yet"}.</p>
+      </Show>
+
+      <Show when={selected()}>
+        {(entry) => (
+          <section class="detail" aria-label="Selected event">
+            <header class="panel-header">
+              <h3>
+                {entry().event.type} <span class="mono muted">{entry().event.id || "(ephemeral)"}</span>
+              </h3>
+              <button type="button" class="button" onClick={() => setSelected(undefined)}>
+                Close
+              </button>
+            </header>
+            <pre class="mono">{JSON.stringify(entry().event, null, 2)}</pre>
+          </section>
+        )}
+      </Show>
+    </section>
+  )
+}

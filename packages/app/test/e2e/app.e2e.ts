@@ -1,0 +1,234 @@
+/**
+ * The app in a real Chromium against a real `tether serve` that serves the built app: the connection's
+ * true state through a crash and a restart, every event once and in order, and the heartbeat edited
+ * live from `/settings`. Screenshots of each state land in `test-results/` (gitignored).
+ *
+ * The tests run in order and share one server, one data dir and one page, like a person would.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { mkdirSync } from "node:fs"
+import { join } from "node:path"
+import type { Page } from "playwright-core"
+import {
+  buildApp,
+  launchBrowser,
+  makeWorkspace,
+  publish,
+  RESULTS_DIR,
+  type RunningServer,
+  startServer,
+  waitFor,
+} from "./harness.ts"
+
+const HEARTBEAT_PATH = "server.event_stream.heartbeat_ms"
+
+let workspace: ReturnType<typeof makeWorkspace>
+let server: RunningServer | undefined
+let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined
+let page: Page
+let port = 0
+const published: { id: string; type: string }[] = []
+
+const serveArgs = () => [
+  "--port",
+  String(port),
+  "--hostname",
+  "127.0.0.1",
+  "--data-dir",
+  workspace.dataDir,
+  "--config",
+  workspace.configPath,
+]
+
+const screenshot = (name: string) =>
+  page.screenshot({ path: join(RESULTS_DIR, `${name}.png`), fullPage: true })
+
+const connectionState = () => page.getAttribute("[data-connection-state]", "data-connection-state")
+
+/** The rows of the event log for the `e2e.` types, as rendered, in DOM order. */
+const e2eRows = () =>
+  page.$$eval("[data-event-type^='e2e.']", (rows) =>
+    rows.map((row) => ({ id: row.getAttribute("data-event-id"), type: row.getAttribute("data-event-type") })),
+  )
+
+const waitForState = (state: string, timeoutMs: number) =>
+  waitFor(
+    async () => ((await connectionState()) === state ? true : undefined),
+    timeoutMs,
+    async () =>
+      `connection state ${JSON.stringify(await connectionState())}, wanted ${state}\n${server?.output() ?? ""}`,
+  )
+
+/** Waits until the panel has measured a heartbeat cadence inside [min, max]. */
+const waitForCadence = (min: number, max: number, timeoutMs: number) =>
+  waitFor(
+    async () => {
+      const value = Number(await page.getAttribute("[data-connection-state]", "data-measured-cadence-ms"))
+      return value >= min && value <= max ? value : undefined
+    },
+    timeoutMs,
+    async () =>
+      `measured cadence ${await page.getAttribute("[data-connection-state]", "data-measured-cadence-ms")}, wanted ${min}–${max}`,
+  )
+
+beforeAll(async () => {
+  mkdirSync(RESULTS_DIR, { recursive: true })
+  await buildApp()
+  workspace = makeWorkspace({ server: { event_stream: { heartbeat_ms: 1000 } } })
+  server = await startServer(serveArgs())
+  port = server.port
+  browser = await launchBrowser()
+  page = browser.page
+  page.on("pageerror", (error) => console.error("page error:", error))
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop("SIGKILL")
+  workspace?.cleanup()
+})
+
+describe("the app against a real server", () => {
+  test("shows the stream open, with heartbeats at the configured cadence", async () => {
+    await page.goto(server?.url ?? "")
+    await waitForState("open", 15_000)
+    // Marks this document: if any later step reloaded the page, the marker would be gone.
+    await page.evaluate(() => {
+      ;(window as unknown as { __sameDocument: boolean }).__sameDocument = true
+    })
+    expect(await page.getAttribute("[data-connection-state]", "data-heartbeat-ms")).toBe("1000")
+    await waitForCadence(700, 1400, 15_000)
+    expect(await page.textContent("[data-field='server-version']")).toMatch(/v\d+\.\d+\.\d+/)
+    expect(await page.textContent("[role='status']")).toContain("Open")
+    await screenshot("01-open")
+  })
+
+  test("events published with fetch appear once each, in order", async () => {
+    // Show only the events this test publishes, through the log's own filter.
+    await page.fill("input[type='search']", "e2e.")
+    for (let n = 1; n <= 3; n++)
+      published.push({ id: await publish(server?.url ?? "", "e2e.first", { n }), type: "e2e.first" })
+    const rows = await waitFor(
+      async () => {
+        const r = await e2eRows()
+        return r.length >= 3 ? r : undefined
+      },
+      10_000,
+      async () => `rows ${JSON.stringify(await e2eRows())}`,
+    )
+    expect(rows).toEqual(published)
+    await screenshot("02-events")
+  })
+
+  test("a killed server shows reconnecting with a countdown; nothing is lost or doubled across the restart", async () => {
+    const url = server?.url ?? ""
+    for (let n = 1; n <= 2; n++)
+      published.push({ id: await publish(url, "e2e.before-kill", { n }), type: "e2e.before-kill" })
+    // A crash, not a shutdown: no goodbye on the socket, no flush beyond what the server already did.
+    await server?.stop("SIGKILL")
+
+    await waitForState("reconnecting", 15_000)
+    const retryIn = await waitFor(
+      async () =>
+        (await page.getAttribute("[data-retry-in]", "data-retry-in").catch(() => null)) ?? undefined,
+      10_000,
+      () => "no countdown shown",
+    )
+    expect(Number(retryIn)).toBeGreaterThanOrEqual(0)
+    expect(await page.textContent("[data-connection-state] .countdown")).toMatch(/in \d+ s/)
+    await screenshot("03-reconnecting")
+
+    // Let the page fail a few attempts against the dead port before the server comes back.
+    await Bun.sleep(2500)
+    expect(await connectionState()).toBe("reconnecting")
+
+    server = await startServer(serveArgs())
+    expect(server.port).toBe(port)
+    await waitForState("open", 45_000)
+    for (let n = 1; n <= 2; n++) {
+      published.push({ id: await publish(server.url, "e2e.after-restart", { n }), type: "e2e.after-restart" })
+    }
+
+    const rows = await waitFor(
+      async () => {
+        const r = await e2eRows()
+        return r.length >= published.length ? r : undefined
+      },
+      15_000,
+      async () => `rows ${JSON.stringify(await e2eRows())}, published ${JSON.stringify(published)}`,
+    )
+    expect(rows).toEqual(published)
+    expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length)
+    expect(await page.getAttribute("[data-duplicates]", "data-duplicates")).toBe("0")
+    expect(
+      Number(await page.textContent("[data-field='reconnects']").then((t) => Number.parseInt(t ?? "", 10))),
+    ).toBeGreaterThanOrEqual(1)
+    await screenshot("04-after-restart")
+  })
+
+  test("changing heartbeat_ms on /settings changes the panel's cadence without a reload", async () => {
+    await page.click("nav >> text=Settings")
+    await page.waitForSelector("#heartbeat-ms")
+    await waitFor(
+      async () => ((await page.inputValue("#heartbeat-ms")) === "1000" ? true : undefined),
+      10_000,
+      async () => `heartbeat field shows ${await page.inputValue("#heartbeat-ms")}`,
+    )
+    await page.fill("#heartbeat-ms", "2000")
+    await page.click("button[type='submit']")
+    await page.waitForSelector("text=Saved.", { timeout: 10_000 })
+    await screenshot("05-settings-saved")
+
+    await page.click("nav >> text=Connection")
+    await waitFor(
+      async () =>
+        (await page.getAttribute("[data-connection-state]", "data-heartbeat-ms")) === "2000"
+          ? true
+          : undefined,
+      15_000,
+      async () =>
+        `panel heartbeat ${await page.getAttribute("[data-connection-state]", "data-heartbeat-ms")}`,
+    )
+    // The measured gap between heartbeats follows, on the same open stream.
+    await waitForCadence(1600, 2600, 30_000)
+    expect(await connectionState()).toBe("open")
+    expect(
+      await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument),
+    ).toBe(true)
+
+    const config = (await (await fetch(`${server?.url}/global/config`)).json()) as {
+      server: { event_stream: { heartbeat_ms: number } }
+    }
+    expect(config.server.event_stream.heartbeat_ms).toBe(2000)
+    await screenshot("06-cadence-2s")
+  })
+
+  test("an invalid heartbeat shows the server's message at the field and changes nothing", async () => {
+    await page.click("nav >> text=Settings")
+    await page.fill("#heartbeat-ms", "500")
+    await page.click("button[type='submit']")
+    const error = await page.waitForSelector(`[data-field-error='${HEARTBEAT_PATH}']`, { timeout: 10_000 })
+    const text = (await error.textContent()) ?? ""
+    expect(text).toContain(HEARTBEAT_PATH)
+    expect(text).toContain("1000")
+    expect(text).toContain("60000")
+    expect(text).toContain("500")
+    expect(await page.getAttribute("#heartbeat-ms", "aria-invalid")).toBe("true")
+    expect(await page.getAttribute("#heartbeat-ms", "aria-describedby")).toContain("heartbeat-ms-error")
+
+    const config = (await (await fetch(`${server?.url}/global/config`)).json()) as {
+      server: { event_stream: { heartbeat_ms: number } }
+    }
+    expect(config.server.event_stream.heartbeat_ms).toBe(2000)
+    await screenshot("07-invalid")
+  })
+
+  test("fits a phone's width", async () => {
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.click("nav >> text=Connection")
+    await waitForState("open", 10_000)
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+    expect(overflow).toBeLessThanOrEqual(0)
+    await screenshot("08-phone")
+  })
+})

@@ -1,0 +1,34 @@
+import { defaultClientConditions, defineConfig } from "vite"
+import solid from "vite-plugin-solid"
+
+/** Where `bun run dev` expects `tether serve` (the config's default port). */
+const SERVER = process.env.TETHER_DEV_SERVER ?? "http://127.0.0.1:4096"
+
+export default defineConfig({
+  plugins: [solid()],
+  resolve: {
+    // Workspace packages resolve to their TypeScript source, as everywhere else in the repo.
+    conditions: ["@tether/source", ...defaultClientConditions],
+  },
+  server: {
+    port: 5173,
+    strictPort: true,
+    proxy: {
+      "/global": {
+        target: SERVER,
+        changeOrigin: true,
+        // The event stream must pass through unbuffered: http-proxy pipes the body as it arrives,
+        // and the server already sends `X-Accel-Buffering: no` and no compression.
+        configure: (proxy) => {
+          proxy.on("proxyRes", (res) => {
+            if (res.headers["content-type"]?.startsWith("text/event-stream")) {
+              res.headers["cache-control"] = "no-cache, no-transform"
+            }
+          })
+        },
+      },
+    },
+  },
+  preview: { port: 4173, strictPort: true },
+  build: { outDir: "dist", emptyOutDir: true, target: "es2022", sourcemap: true },
+})
