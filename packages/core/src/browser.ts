@@ -7,7 +7,7 @@
  */
 export * from "./config/errors.ts"
 export * from "./config/json-schema.ts"
-export { parseJsonc } from "./config/jsonc.ts"
+export { JSONC_OPTIONS, parseJsonc } from "./config/jsonc.ts"
 export * from "./config/patch.ts"
 export * from "./config/schema.ts"
 export * from "./config/validate.ts"

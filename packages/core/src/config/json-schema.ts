@@ -7,8 +7,14 @@ import { z } from "zod"
 import { ConfigSchema } from "./schema.ts"
 
 /**
- * Where the published schema can be fetched; a config file may name it (or a local copy,
- * `node_modules/@tether/core/schema/tether.schema.json`) in `$schema`.
+ * The `$id` of the config's JSON Schema: where the published copy can be fetched. A config file may
+ * name it (or the local copy, `node_modules/@tether/core/schema/tether.schema.json`) in `$schema`.
+ *
+ * @example
+ * ```ts
+ * import { CONFIG_SCHEMA_ID } from "@tether/core"
+ * const file = { $schema: CONFIG_SCHEMA_ID, server: { port: 4096 } }
+ * ```
  */
 export const CONFIG_SCHEMA_ID = "https://unpkg.com/@tether/core/schema/tether.schema.json"
 

@@ -14,7 +14,17 @@ import {
 } from "jsonc-parser"
 import { ConfigInvalid, type ConfigIssue } from "./errors.ts"
 
-/** The options every config parse uses: JSONC as editors write it (VS Code's settings flavour). */
+/**
+ * The jsonc-parser options every config parse uses: JSONC as editors write it (comments and trailing
+ * commas allowed, empty content refused).
+ *
+ * @example
+ * ```ts
+ * import { parse } from "jsonc-parser"
+ * import { JSONC_OPTIONS } from "@tether/core"
+ * parse('{ "a": 1, } // ok', [], JSONC_OPTIONS)
+ * ```
+ */
 export const JSONC_OPTIONS = {
   allowTrailingComma: true,
   disallowComments: false,

@@ -10,17 +10,46 @@ import { defaultConfigDir, type Env } from "./paths.ts"
 import { type Config, defaultConfig } from "./schema.ts"
 import { parseConfigText } from "./validate.ts"
 
-/** Where the config in force came from. */
+/**
+ * Where the config in force came from: the `--config` flag, `TETHER_CONFIG`, the working directory,
+ * the XDG config directory, or nowhere (`"default"`).
+ *
+ * @example
+ * ```ts
+ * import { loadConfig } from "@tether/core"
+ * const { source } = await loadConfig()
+ * if (source === "default") console.log("no config file found, using defaults")
+ * ```
+ */
 export type ConfigSource = "flag" | "env" | "cwd" | "xdg" | "default"
 
-/** The result of `loadConfig`: the validated config and the file it came from (`null`: defaults). */
+/**
+ * The result of `loadConfig`: the validated config and the absolute path of the file it came from
+ * (`null` when no file was found and every default applies).
+ *
+ * @example
+ * ```ts
+ * import { type LoadedConfig, loadConfig } from "@tether/core"
+ * const loaded: LoadedConfig = await loadConfig({ cwd: "/srv/app" })
+ * console.log(loaded.path ?? "(defaults)", loaded.config.server.port)
+ * ```
+ */
 export interface LoadedConfig {
   readonly config: Config
   readonly path: string | null
   readonly source: ConfigSource
 }
 
-/** Options of `loadConfig`. */
+/**
+ * Options of `loadConfig`; all optional. Pass `cwd` and `env` to look up somewhere other than the
+ * current process (tests, a supervisor starting a child).
+ *
+ * @example
+ * ```ts
+ * import { loadConfig } from "@tether/core"
+ * await loadConfig({ configPath: "conf/tether.jsonc", cwd: "/srv/app", env: { HOME: "/home/app" } })
+ * ```
+ */
 export interface LoadConfigOptions {
   /** The `--config PATH` flag; relative to `cwd`. Must exist. */
   readonly configPath?: string | undefined
@@ -30,7 +59,15 @@ export interface LoadConfigOptions {
   readonly env?: Env | undefined
 }
 
-/** The file names looked up in a directory, first found wins. */
+/**
+ * The file names looked up in a directory, first found wins.
+ *
+ * @example
+ * ```ts
+ * import { CONFIG_FILE_NAMES } from "@tether/core"
+ * console.log(CONFIG_FILE_NAMES.join(", ")) // tether.jsonc, tether.json
+ * ```
+ */
 export const CONFIG_FILE_NAMES = ["tether.jsonc", "tether.json"] as const
 
 const REASONS: Record<string, string> = {

@@ -6,7 +6,16 @@
 import { homedir } from "node:os"
 import { isAbsolute, join } from "node:path"
 
-/** Environment variables, as `process.env` holds them. */
+/**
+ * Environment variables, as `process.env` holds them.
+ *
+ * @example
+ * ```ts
+ * import { defaultDataDir, type Env } from "@tether/core"
+ * const env: Env = { XDG_DATA_HOME: "/var/lib" }
+ * defaultDataDir(env) // "/var/lib/tether"
+ * ```
+ */
 export type Env = Record<string, string | undefined>
 
 // The XDG spec says a relative or empty value is invalid and must be ignored.

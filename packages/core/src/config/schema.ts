@@ -38,7 +38,16 @@ const LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
  */
 export const ORIGIN_PATTERN = `^https?://(?:${LABEL}(?:\\.${LABEL})*|\\[[0-9a-f:.]+\\])(?::${PORT})?$`
 
-/** The schema of `server.event_stream`: the live event stream, `GET /global/event`. */
+/**
+ * The schema of `server.event_stream`: the live event stream, `GET /global/event`.
+ * Defaults: `heartbeat_ms` 10000 (1000–60000), `retention_events` 10000, `max_buffered_bytes` 1 MiB.
+ *
+ * @example
+ * ```ts
+ * import { EventStreamConfigSchema } from "@tether/core"
+ * EventStreamConfigSchema.parse({ heartbeat_ms: 1000 }).max_buffered_bytes // 1048576
+ * ```
+ */
 export const EventStreamConfigSchema = z
   .strictObject({
     heartbeat_ms: z
@@ -66,7 +75,16 @@ export const EventStreamConfigSchema = z
   })
   .describe("The live event stream, GET /global/event.")
 
-/** The schema of `server`: the HTTP server. */
+/**
+ * The schema of `server`: the HTTP server. Defaults: port 4096, hostname `127.0.0.1`, no extra CORS
+ * origins or allowed hosts.
+ *
+ * @example
+ * ```ts
+ * import { ServerConfigSchema } from "@tether/core"
+ * ServerConfigSchema.parse({ cors: ["http://localhost:5173"] }).port // 4096
+ * ```
+ */
 export const ServerConfigSchema = z
   .strictObject({
     port: z.int().min(0).max(65_535).default(4096).describe("TCP port; 0 picks a free one."),
@@ -121,13 +139,38 @@ export const ConfigSchema = z
   })
   .describe("Tether config (tether.jsonc).")
 
-/** The effective config: every key present, defaults filled in. */
+/**
+ * The effective config: every key present, defaults filled in.
+ *
+ * @example
+ * ```ts
+ * import { type Config, defaultConfig } from "@tether/core"
+ * const config: Config = defaultConfig()
+ * config.server.event_stream.heartbeat_ms // 10000
+ * ```
+ */
 export type Config = z.output<typeof ConfigSchema>
 
-/** What a config file may hold: every key optional. */
+/**
+ * What a config file may hold: every key optional.
+ *
+ * @example
+ * ```ts
+ * import type { ConfigInput } from "@tether/core"
+ * const file: ConfigInput = { server: { event_stream: { heartbeat_ms: 1000 } } }
+ * ```
+ */
 export type ConfigInput = z.input<typeof ConfigSchema>
 
-/** A deep-partial config, as `PATCH /global/config` takes it. */
+/**
+ * A deep-partial config, as `PATCH /global/config` takes it (arrays are replaced whole).
+ *
+ * @example
+ * ```ts
+ * import type { ConfigPatch } from "@tether/core"
+ * const patch: ConfigPatch = { server: { event_stream: { heartbeat_ms: 2000 } } }
+ * ```
+ */
 export type ConfigPatch = DeepPartial<ConfigInput>
 
 type DeepPartial<T> = T extends readonly unknown[]

@@ -39,7 +39,15 @@ export interface ConfigUpdatedProperties {
   readonly changed: readonly string[]
 }
 
-/** The built-in event types and their properties. */
+/**
+ * The built-in event types and their properties.
+ *
+ * @example
+ * ```ts
+ * import type { BuiltinEventMap } from "@tether/core"
+ * const connected: BuiltinEventMap["server.connected"] = { heartbeat_ms: 10000, instance: "a1", last_event_id: null }
+ * ```
+ */
 export interface BuiltinEventMap {
   readonly "server.connected": ServerConnectedProperties
   readonly "server.heartbeat": ServerHeartbeatProperties
@@ -47,9 +55,20 @@ export interface BuiltinEventMap {
   readonly "config.updated": ConfigUpdatedProperties
 }
 
+/** The `type` string of a built-in event: `"server.connected" | "server.heartbeat" | …`. */
 export type BuiltinEventType = keyof BuiltinEventMap
 
-/** An envelope of a built-in event, discriminated by `type`. */
+/**
+ * An envelope of a built-in event, discriminated by `type`.
+ *
+ * @example
+ * ```ts
+ * import type { BuiltinEvent } from "@tether/core"
+ * const onEvent = (event: BuiltinEvent) => {
+ *   if (event.type === "server.resync") console.log("missed events after", event.properties.requested)
+ * }
+ * ```
+ */
 export type BuiltinEvent = {
   [K in BuiltinEventType]: EventEnvelope<K, BuiltinEventMap[K]>
 }[BuiltinEventType]
@@ -57,10 +76,25 @@ export type BuiltinEvent = {
 /**
  * Any event a stream may carry: a built-in one, or one published by an integration
  * (`POST /global/event`) whose properties are arbitrary JSON.
+ *
+ * @example
+ * ```ts
+ * import { EventType, type TetherEvent } from "@tether/core"
+ * const describe = (event: TetherEvent): string =>
+ *   event.type === EventType.Heartbeat ? "heartbeat" : `${event.type} #${event.id}`
+ * ```
  */
 export type TetherEvent = BuiltinEvent | EventEnvelope<string, Record<string, unknown>>
 
-/** The `type` strings of the built-in events. */
+/**
+ * The `type` strings of the built-in events.
+ *
+ * @example
+ * ```ts
+ * import { EventType } from "@tether/core"
+ * EventType.Heartbeat // "server.heartbeat"
+ * ```
+ */
 export const EventType = {
   Connected: "server.connected",
   Heartbeat: "server.heartbeat",
