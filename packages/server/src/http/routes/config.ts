@@ -1,0 +1,54 @@
+/**
+ * `PATCH /global/config`: change the config of a running server.
+ *
+ * The body is a deep-partial config (`{"server":{"event_stream":{"heartbeat_ms":1000}}}`), deep-merged
+ * into the effective config (objects merge, arrays and scalars replace), validated, written to the
+ * config file in use and applied live; open streams follow without reconnecting, and a
+ * `config.updated` event announces `{config, changed}`. Answers 200 with the new effective config.
+ *
+ * Errors change nothing: 400 `ConfigInvalid` with `issues` for an invalid result, 400 for a body that
+ * is not a JSON object, 413 past the body limit, 409 `ConfigFileConflict` when the file on disk is
+ * itself invalid (a hand edit in progress).
+ *
+ * @module
+ */
+import { ConfigInvalid } from "@tether/core"
+import type { ConfigFile } from "../../config/watch.ts"
+import { ConfigFileConflict } from "../../config/watch.ts"
+import { HttpError, MAX_BODY_BYTES, readJsonObject } from "../access.ts"
+
+/**
+ * The handler, bound to the server's config file keeper.
+ *
+ * @example
+ * ```ts
+ * import { defaultConfig } from "@tether/core"
+ * import { makeConfigFile } from "../../config/watch.ts"
+ * import { patchConfigRoute } from "./config.ts"
+ * let config = defaultConfig()
+ * const file = makeConfigFile({
+ *   live: { current: () => config, set: async (next) => { config = next; return [] } },
+ *   publish: async () => {},
+ *   path: null,
+ * })
+ * const patchConfig = patchConfigRoute(file)
+ * const response = await patchConfig(new Request("http://127.0.0.1/global/config", { method: "PATCH", body: "[]" }))
+ * console.log(response.status) // 400
+ * ```
+ */
+export const patchConfigRoute =
+  (file: ConfigFile, maxBodyBytes: number = MAX_BODY_BYTES) =>
+  async (request: Request): Promise<Response> => {
+    try {
+      const body = await readJsonObject(request, maxBodyBytes)
+      return Response.json(await file.patch(body))
+    } catch (error) {
+      if (error instanceof HttpError) return error.toResponse()
+      if (error instanceof ConfigInvalid) return Response.json({ error: error.toJSON() }, { status: 400 })
+      if (error instanceof ConfigFileConflict)
+        return Response.json({ error: error.toJSON() }, { status: 409 })
+      const message = error instanceof Error ? error.message : String(error)
+      console.error(`tether: PATCH /global/config failed: ${message}`)
+      return Response.json({ error: { name: "ConfigWriteFailed", message } }, { status: 500 })
+    }
+  }
