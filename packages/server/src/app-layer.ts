@@ -1,0 +1,41 @@
+/**
+ * The whole server as one layer, merged once: config → log → bus → streams → HTTP, plus the
+ * retention fiber. Closing its scope releases them in reverse: streams end, the listener stops,
+ * then the log is flushed and closed.
+ *
+ * @module
+ */
+import type { Config } from "@tether/core"
+import { Layer } from "effect"
+import { LiveConfig } from "./config/service.ts"
+import { EventBus } from "./event/bus.ts"
+import { EventLog, type EventLogKind } from "./event/log.ts"
+import { RetentionLayer } from "./event/retention.ts"
+import { HttpServer } from "./http/server.ts"
+import { EventStreams } from "./stream/service.ts"
+
+/** Everything a server needs to start. */
+export interface AppOptions {
+  readonly config: Config
+  /** The config file in use (`null`: defaults or in-memory). */
+  readonly configPath: string | null
+  readonly dataDir: string
+  readonly eventLog: EventLogKind
+  /** The built app's directory; default: found through `@tether/app`; `null` serves none. */
+  readonly appDir?: string | null | undefined
+}
+
+/** The server layer: provides every service, listening on `config.server.port`/`hostname`. */
+export const appLayer = (options: AppOptions) => {
+  const base = Layer.mergeAll(
+    LiveConfig.layerOf(options.config, options.configPath),
+    EventLog.layerOf(options.eventLog, options.dataDir),
+  )
+  const bus = EventBus.layer.pipe(Layer.provideMerge(base))
+  const streams = Layer.mergeAll(EventStreams.layer, RetentionLayer).pipe(Layer.provideMerge(bus))
+  return HttpServer.layer({
+    port: options.config.server.port,
+    hostname: options.config.server.hostname,
+    appDir: options.appDir,
+  }).pipe(Layer.provideMerge(streams))
+}

@@ -1,0 +1,93 @@
+/**
+ * `tether serve`: load and validate the config (flags override the file), open the event log,
+ * listen, print `tether listening on http://HOST:PORT`, and run until SIGINT/SIGTERM.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util"
+import { ConfigFileError, ConfigInvalid, defaultDataDir } from "@tether/core"
+import { Context, Effect, Layer } from "effect"
+import { appLayer } from "../app-layer.ts"
+import type { EventLogKind } from "../event/log.ts"
+import { HttpServer } from "../http/server.ts"
+import { resolveConfig } from "../start.ts"
+import { fail } from "./run-main.ts"
+
+/** The flags of `tether serve` (one line per flag). */
+export const SERVE_FLAGS = {
+  port: { type: "string" },
+  hostname: { type: "string" },
+  config: { type: "string" },
+  "data-dir": { type: "string" },
+  "event-log": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const
+
+export const SERVE_USAGE = `Usage: tether serve [--port N] [--hostname H] [--config PATH] [--data-dir DIR] [--event-log sqlite|memory]
+
+  --port N          TCP port (default: server.port, 4096); 0 picks a free port
+  --hostname H      address to bind (default: server.hostname, 127.0.0.1)
+  --config PATH     config file (default lookup: $TETHER_CONFIG, ./tether.jsonc, ./tether.json, XDG config dir)
+  --data-dir DIR    where the event log is stored (default: $XDG_DATA_HOME/tether)
+  --event-log KIND  sqlite (default, durable) or memory (nothing survives a restart)`
+
+/** Runs `tether serve` with its arguments (after the word `serve`). */
+export const serve = (args: readonly string[]): Effect.Effect<void, unknown> =>
+  Effect.gen(function* () {
+    const parsed = yield* Effect.try({
+      try: () => parseArgs({ args: [...args], options: SERVE_FLAGS, allowPositionals: false, strict: true }),
+      catch: (error) => (error instanceof Error ? error.message : String(error)),
+    }).pipe(Effect.catch((message) => fail(`tether serve: ${message}\n\n${SERVE_USAGE}`, 2)))
+    const flags = parsed.values
+    if (flags.help === true) {
+      process.stdout.write(`${SERVE_USAGE}\n`)
+      return
+    }
+    const port = flags.port === undefined ? undefined : yield* parsePort(flags.port)
+    const eventLog = yield* parseEventLog(flags["event-log"])
+    const resolved = yield* Effect.tryPromise({
+      try: () =>
+        resolveConfig({
+          ...(flags.config === undefined ? {} : { configPath: flags.config }),
+          ...(port === undefined ? {} : { port }),
+          ...(flags.hostname === undefined ? {} : { hostname: flags.hostname }),
+        }),
+      catch: (error) => error,
+    }).pipe(Effect.catch((error) => fail(describeStartError(error))))
+
+    const layer = appLayer({
+      config: resolved.config,
+      configPath: resolved.path,
+      dataDir: flags["data-dir"] ?? defaultDataDir(),
+      eventLog,
+    })
+    yield* Effect.scoped(
+      Effect.gen(function* () {
+        // A port in use or an unusable data dir: say so and exit 1, nothing half-started.
+        const services = yield* Layer.build(layer).pipe(
+          Effect.catch((error) => fail(`tether: ${error.message}`)),
+        )
+        const server = Context.get(services, HttpServer)
+        process.stdout.write(`tether listening on ${server.url}\n`)
+        return yield* Effect.never
+      }),
+    )
+  })
+
+const parsePort = (text: string) => {
+  const port = Number(text)
+  return /^\d+$/.test(text) && port <= 65_535
+    ? Effect.succeed(port)
+    : fail(`tether serve: --port expects an integer from 0 to 65535, got "${text}"`, 2)
+}
+
+const parseEventLog = (text: string | undefined) =>
+  text === undefined || text === "sqlite" || text === "memory"
+    ? Effect.succeed((text ?? "sqlite") as EventLogKind)
+    : fail(`tether serve: --event-log expects sqlite or memory, got "${text}"`, 2)
+
+/** The message for a config that cannot be used (core's message, already naming file, key and value). */
+export const describeStartError = (error: unknown): string => {
+  if (error instanceof ConfigInvalid || error instanceof ConfigFileError) return error.message
+  return `tether: ${error instanceof Error ? error.message : String(error)}`
+}

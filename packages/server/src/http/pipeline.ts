@@ -1,0 +1,34 @@
+/**
+ * Runs middleware in order, then the router. A middleware may answer early (access denied) or
+ * decorate the response of the rest of the pipeline (CORS headers). A handler that throws becomes a
+ * 500 JSON answer, never a dropped connection.
+ *
+ * @module
+ */
+import type { Handler, Middleware, RequestContext } from "./context.ts"
+import { errorResponse } from "./json.ts"
+
+/**
+ * Composes `middleware` around `terminal`.
+ *
+ * @example
+ * ```ts
+ * import { composePipeline } from "./pipeline.ts"
+ * const handle = composePipeline([], () => new Response("ok"))
+ * ```
+ */
+export const composePipeline =
+  (middleware: readonly Middleware[], terminal: Handler) =>
+  (request: Request, context: RequestContext): Promise<Response> => {
+    const dispatch = async (index: number): Promise<Response> => {
+      const step = middleware[index]
+      return step === undefined
+        ? terminal(request, context)
+        : step(request, context, () => dispatch(index + 1))
+    }
+    return dispatch(0).catch((error: unknown) => {
+      console.error(`tether: ${request.method} ${context.url.pathname} failed:`, error)
+      const message = error instanceof Error ? error.message : String(error)
+      return errorResponse(500, "InternalError", message)
+    })
+  }

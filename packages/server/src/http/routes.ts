@@ -1,0 +1,16 @@
+/**
+ * The route table: `"METHOD /path"` → handler. Adding an endpoint is one line here.
+ *
+ * @module
+ */
+import type { Handler } from "./context.ts"
+import { eventStream } from "./routes/event-stream.ts"
+import { getConfig, health, publishEvent } from "./routes/global.ts"
+
+/** Every API route. Paths outside `/global/` fall through to the built app. */
+export const routes: Record<string, Handler> = {
+  "GET /global/health": health,
+  "GET /global/config": getConfig,
+  "POST /global/event": publishEvent,
+  "GET /global/event": eventStream,
+}

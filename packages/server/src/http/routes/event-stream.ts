@@ -1,0 +1,27 @@
+/**
+ * `GET /global/event`: the live event stream (see the wire format in DESIGN.md).
+ * Everything per event happens in `stream/connection.ts`; this handler only decodes the resume point.
+ *
+ * @module
+ */
+import type { Handler } from "../context.ts"
+
+/** The stream's response headers: never cached, transformed, buffered by a proxy, or compressed. */
+export const EVENT_STREAM_HEADERS = {
+  "Content-Type": "text/event-stream",
+  "Cache-Control": "no-cache, no-transform",
+  "X-Accel-Buffering": "no",
+} as const
+
+/** Opens a stream, resuming from `Last-Event-ID` (header) or `?last_event_id=` (first connect). */
+export const eventStream: Handler = (request, { url, server, streams }) => {
+  // A stream is silent between heartbeats (up to 60 s): no idle timeout may cut it.
+  server.timeout(request, 0)
+  const header = request.headers.get("last-event-id")
+  const query = url.searchParams.get("last_event_id")
+  const lastEventId =
+    header !== null && header !== "" ? header : query !== null && query !== "" ? query : null
+  // A client that goes away cancels the body, which frees the connection at once (no listener needed).
+  const connection = streams.open(lastEventId)
+  return new Response(connection.stream, { headers: EVENT_STREAM_HEADERS })
+}

@@ -1,0 +1,124 @@
+/**
+ * `Bun.serve` at the edge, in a scoped `make`: the server starts when the layer is built, and when
+ * its scope closes every stream is ended (clients see a normal end and resume elsewhere or later)
+ * and the listener stops. The event log closes after it (it is a dependency, released later), so
+ * every acknowledged event is on disk before the process exits.
+ *
+ * @module
+ */
+import type { Server } from "bun"
+import { Context, Data, Effect, Layer } from "effect"
+import { LiveConfig } from "../config/service.ts"
+import { EventBus } from "../event/bus.ts"
+import { EventLog } from "../event/log.ts"
+import { EventStreams } from "../stream/service.ts"
+import type { AppServices, Middleware, RequestContext } from "./context.ts"
+import { composePipeline } from "./pipeline.ts"
+import { makeRouter } from "./router.ts"
+import { routes } from "./routes.ts"
+import { resolveAppDir } from "./static.ts"
+
+/** Where to listen. */
+export interface ListenOptions {
+  readonly port: number
+  readonly hostname: string
+  /** The built app's directory; default: found through `@tether/app`. `null` serves no app. */
+  readonly appDir?: string | null | undefined
+}
+
+/** The running server. */
+export interface HttpServerShape {
+  /** `http://HOST:PORT`, as printed by `tether serve`. */
+  readonly url: string
+  readonly hostname: string
+  /** The bound port (the real one when 0 was asked). */
+  readonly port: number
+  readonly server: Server<undefined>
+}
+
+/** The port is taken, the address cannot be bound, or the like. */
+export class ListenError extends Data.TaggedError("ListenError")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/** How long a graceful stop may wait for in-flight requests before connections are cut. */
+const STOP_GRACE_MS = 3000
+
+/**
+ * The HTTP server service.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { HttpServer } from "./server.ts"
+ *
+ * const printUrl = Effect.gen(function* () {
+ *   const http = yield* HttpServer
+ *   console.log(`tether listening on ${http.url}`)
+ * })
+ * ```
+ */
+export class HttpServer extends Context.Service<HttpServer, HttpServerShape>()("@tether/server/HttpServer") {
+  static readonly layer = (
+    options: ListenOptions,
+  ): Layer.Layer<HttpServer, ListenError, LiveConfig | EventBus | EventLog | EventStreams> =>
+    Layer.effect(HttpServer, make(options))
+}
+
+const make = Effect.fnUntraced(function* (options: ListenOptions) {
+  const services: AppServices = {
+    config: yield* LiveConfig,
+    bus: yield* EventBus,
+    log: yield* EventLog,
+    streams: yield* EventStreams,
+    appDir: options.appDir === undefined ? resolveAppDir() : options.appDir,
+  }
+  // The request pipeline, in order; access control goes first.
+  const middleware: Middleware[] = []
+  const handle = composePipeline(middleware, makeRouter(routes))
+
+  const server = yield* Effect.acquireRelease(
+    Effect.try({
+      try: () =>
+        Bun.serve({
+          port: options.port,
+          hostname: options.hostname,
+          // Bun answers 413 itself past this; the publish route has its own, smaller, limit.
+          maxRequestBodySize: 8 * 1024 * 1024,
+          fetch: (request, server) => {
+            const context: RequestContext = { ...services, url: new URL(request.url), server }
+            return handle(request, context)
+          },
+          error: (error) => {
+            console.error("tether: request failed:", error)
+            return Response.json(
+              { error: { name: "InternalError", message: error.message } },
+              { status: 500 },
+            )
+          },
+        }),
+      catch: (cause) =>
+        new ListenError({
+          message: `Cannot listen on ${formatUrl(options.hostname, options.port)}: ${cause instanceof Error ? cause.message : String(cause)}`,
+          cause,
+        }),
+    }),
+    (server) =>
+      Effect.promise(async () => {
+        services.streams.closeAll()
+        const stopped = server.stop(false)
+        const timedOut = await Promise.race([
+          stopped.then(() => false),
+          Bun.sleep(STOP_GRACE_MS).then(() => true),
+        ])
+        if (timedOut) await server.stop(true)
+      }),
+  )
+  const port = server.port ?? options.port
+  return HttpServer.of({ url: formatUrl(options.hostname, port), hostname: options.hostname, port, server })
+})
+
+/** `http://HOST:PORT`, bracketing IPv6 literals. */
+export const formatUrl = (hostname: string, port: number): string =>
+  `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`

@@ -1,0 +1,239 @@
+/**
+ * One open `GET /global/event` response: the bytes waiting for that client, its slow-client bound,
+ * and the hold of live events while its replay is read.
+ *
+ * This is the per-event, per-connection hot path, so it is plain JavaScript with no Effect in it:
+ * a fan-out to 10 000 connections calls `deliver` 10 000 times per event, and an Effect run per call
+ * (fiber, scheduler, allocation) would cost more than the write itself (issue 8 measured an Effect
+ * stream per connection at several times the floor's latency and 36 KiB per connection). Effect owns
+ * the lifecycle around it instead: the server scope closes every connection, the heartbeat is one
+ * scheduled fiber for all of them.
+ *
+ * Writes: the response body is a `ReadableStream` with `highWaterMark: 0`, so Bun's socket sink asks
+ * for data (`pull`) exactly when it can write more. A connection that keeps up has a pull waiting
+ * (`wanted`), and an event is enqueued at once: one write per event, no added latency. A connection
+ * that is behind has no pull waiting; its frames (shared `Uint8Array`s, never copied per connection
+ * until then) collect in `pending`, and the next pull concatenates them into one chunk: one write
+ * per drain however many events piled up. `pending` is the unsent backlog Bun reports through that
+ * backpressure; past `max_buffered_bytes` the connection is dropped and its memory freed at once.
+ *
+ * @module
+ */
+
+/** What a connection needs from its owner. */
+export interface ConnectionHost {
+  /** The current `server.event_stream.max_buffered_bytes` (read at every check: it may change live). */
+  readonly maxBufferedBytes: () => number
+  /** Called once when the connection ends for any reason: the owner forgets it. */
+  readonly release: (connection: Connection) => void
+  /** Logs a slow-client drop. */
+  readonly warn: (message: string) => void
+}
+
+interface Held {
+  readonly id: string
+  readonly frame: Uint8Array
+}
+
+/** Why a connection ended. */
+export type CloseReason = "client" | "slow" | "shutdown" | "error"
+
+/**
+ * One event-stream response.
+ *
+ * @example
+ * ```ts
+ * import { Connection } from "./connection.ts"
+ * const connection = new Connection({ maxBufferedBytes: () => 1 << 20, release: () => {}, warn: console.warn })
+ * connection.send(new TextEncoder().encode("retry: 500\n\n"))
+ * const response = new Response(connection.stream, { headers: { "Content-Type": "text/event-stream" } })
+ * ```
+ */
+export class Connection {
+  /** The response body. */
+  readonly stream: ReadableStream<Uint8Array>
+  /** Set once the connection has ended; every later call is a no-op. */
+  closedBy: CloseReason | null = null
+  /** The last durable id sent (or replayed) to this client. */
+  lastId: string | null = null
+
+  private readonly host: ConnectionHost
+  private controller: ReadableStreamDefaultController<Uint8Array> | null = null
+  // A pull is waiting: the socket can take data now.
+  private wanted = false
+  // Frames not yet handed to the socket, and their size. Allocated only when the client falls behind.
+  private pending: Uint8Array[] | null = null
+  private pendingBytes = 0
+  // While the replay is read, live durable events wait here (subscribe first, read, then deduplicate).
+  private held: Held[] | null = null
+  private heldBytes = 0
+  private drainWaiters: (() => void)[] | null = null
+
+  constructor(host: ConnectionHost) {
+    this.host = host
+    this.stream = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.controller = controller
+        },
+        pull: () => this.onPull(),
+        cancel: () => this.end("client"),
+      },
+      { highWaterMark: 0 },
+    )
+  }
+
+  /** Unsent bytes: what the client has not taken yet, held replay events included. */
+  get unsentBytes(): number {
+    return this.pendingBytes + this.heldBytes
+  }
+
+  /** Whether live durable events are being held for a replay in progress. */
+  get holding(): boolean {
+    return this.held !== null
+  }
+
+  /** Writes one frame (ephemeral, or durable outside the live path), in order. */
+  send(frame: Uint8Array): void {
+    if (this.closedBy !== null) return
+    if (this.wanted) {
+      this.wanted = false
+      ;(this.controller as ReadableStreamDefaultController<Uint8Array>).enqueue(frame)
+      return
+    }
+    if (this.pending === null) this.pending = [frame]
+    else this.pending.push(frame)
+    this.pendingBytes += frame.byteLength
+    this.checkBound()
+  }
+
+  /** A live durable event from the fan-out: sent now, or held while a replay is read. */
+  deliver(id: string, frame: Uint8Array): void {
+    if (this.closedBy !== null) return
+    if (this.held !== null) {
+      this.held.push({ id, frame })
+      this.heldBytes += frame.byteLength
+      this.checkBound()
+      return
+    }
+    this.lastId = id
+    this.send(frame)
+  }
+
+  /** Starts holding live durable events (before the replay is read). */
+  hold(): void {
+    if (this.held === null) this.held = []
+  }
+
+  /** A replayed durable event. */
+  replayed(id: string, frame: Uint8Array): void {
+    this.lastId = id
+    this.send(frame)
+  }
+
+  /**
+   * Drops held events the replay already covered (`id <= through`), and when `release` is set, sends
+   * the rest in order and goes live.
+   */
+  settle(through: string | null, compare: (a: string, b: string) => number, release: boolean): void {
+    const held = this.held
+    if (held === null || this.closedBy !== null) return
+    let keep = 0
+    if (through !== null) {
+      while (keep < held.length && compare((held[keep] as Held).id, through) <= 0) keep++
+    }
+    const rest = keep === 0 ? held : held.slice(keep)
+    if (!release) {
+      this.held = rest
+      this.heldBytes = rest.reduce((sum, h) => sum + h.frame.byteLength, 0)
+      return
+    }
+    this.held = null
+    this.heldBytes = 0
+    for (const h of rest) {
+      this.lastId = h.id
+      this.send(h.frame)
+    }
+  }
+
+  /** Resolves once the client has taken everything pending (used to pace a replay). */
+  drained(): Promise<void> {
+    if (this.pendingBytes === 0 || this.closedBy !== null) return Promise.resolve()
+    return new Promise((resolve) => {
+      if (this.drainWaiters === null) this.drainWaiters = [resolve]
+      else this.drainWaiters.push(resolve)
+    })
+  }
+
+  /**
+   * Ends the connection. `shutdown` sends what is pending and closes the body normally (the client
+   * reconnects); `slow` and `error` abort it and free the backlog at once.
+   */
+  end(reason: CloseReason): void {
+    if (this.closedBy !== null) return
+    this.closedBy = reason
+    const controller = this.controller
+    const pending = this.pending
+    this.pending = null
+    this.pendingBytes = 0
+    this.held = null
+    this.heldBytes = 0
+    this.wakeDrainWaiters()
+    this.host.release(this)
+    if (controller === null || reason === "client") return
+    try {
+      if (reason === "shutdown") {
+        if (pending !== null && pending.length > 0) controller.enqueue(concat(pending))
+        controller.close()
+      } else {
+        controller.error(new Error(`event stream closed: ${reason}`))
+      }
+    } catch {
+      // The stream was already closed by the other side: nothing left to free.
+    }
+  }
+
+  private onPull(): void {
+    const pending = this.pending
+    if (pending === null || pending.length === 0) {
+      this.wanted = true
+      this.wakeDrainWaiters()
+      return
+    }
+    const chunk = pending.length === 1 ? (pending[0] as Uint8Array) : concat(pending)
+    this.pending = null
+    this.pendingBytes = 0
+    ;(this.controller as ReadableStreamDefaultController<Uint8Array>).enqueue(chunk)
+    this.wakeDrainWaiters()
+  }
+
+  private checkBound(): void {
+    const limit = this.host.maxBufferedBytes()
+    const unsent = this.pendingBytes + this.heldBytes
+    if (unsent <= limit) return
+    this.host.warn(
+      `tether: dropped a slow event-stream client: ${unsent} unsent bytes passed server.event_stream.max_buffered_bytes (${limit}); it resumes from its last id (${this.lastId ?? "none"})`,
+    )
+    this.end("slow")
+  }
+
+  private wakeDrainWaiters(): void {
+    const waiters = this.drainWaiters
+    if (waiters === null) return
+    this.drainWaiters = null
+    for (const wake of waiters) wake()
+  }
+}
+
+/** Joins chunks into one buffer (one copy, one socket write). */
+const concat = (chunks: readonly Uint8Array[]): Uint8Array => {
+  let size = 0
+  for (const chunk of chunks) size += chunk.byteLength
+  const out = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    out.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return out
+}

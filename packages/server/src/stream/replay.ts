@@ -1,0 +1,87 @@
+/**
+ * Starts a stream: the first frames, then (on resume) the retained events after the client's last
+ * id, then live events, with no gap and no duplicate.
+ *
+ * The connection is already subscribed (it holds live events) when this runs. The log is read in
+ * pages, each written as one chunk and sent only once the client took the previous one, so a large
+ * replay never counts against the slow-client bound. After each page, held live events the page
+ * already covered are dropped; when a short page says the log is caught up, the remaining held
+ * events (all newer) are sent and the connection goes live.
+ *
+ * @module
+ */
+import { EventType } from "@tether/core"
+import { Effect } from "effect"
+import type { EventLogShape } from "../event/log.ts"
+import type { Connection } from "./connection.ts"
+import { durableFrame, ephemeralFrame, retryFrame } from "./frame.ts"
+
+/** The reconnect delay announced to native `EventSource` clients: the SDK's base backoff. */
+export const RETRY_MS = 500
+
+/** Events read per replay page. */
+export const REPLAY_PAGE = 500
+
+/** What a stream start needs. */
+export interface StreamStart {
+  readonly log: EventLogShape
+  readonly instance: string
+  readonly heartbeatMs: () => number
+  readonly warn: (message: string) => void
+}
+
+/**
+ * Sends `retry:` and `server.connected`, then the replay or `server.resync` for `requested`, then
+ * releases the held live events. Never rejects: a failing log ends the connection (the client
+ * reconnects and resumes).
+ */
+export const startStream = async (
+  connection: Connection,
+  start: StreamStart,
+  requested: string | null,
+): Promise<void> => {
+  const { log } = start
+  try {
+    connection.send(retryFrame(RETRY_MS))
+    const newest = await Effect.runPromise(log.newest)
+    connection.send(
+      ephemeralFrame(
+        EventType.Connected,
+        { heartbeat_ms: start.heartbeatMs(), instance: start.instance, last_event_id: newest },
+        Date.now(),
+      ),
+    )
+    if (requested === null) {
+      connection.settle(null, log.compare, true)
+      return
+    }
+    const point = await Effect.runPromise(log.resume(requested))
+    if (point._tag === "Resync") {
+      connection.send(ephemeralFrame(EventType.Resync, { requested, oldest: point.oldest }, Date.now()))
+      // Everything held arrived after the subscription began: the client needs all of it.
+      connection.settle(null, log.compare, true)
+      return
+    }
+    let after = point.after
+    connection.lastId = after
+    while (connection.closedBy === null) {
+      const page = await Effect.runPromise(log.readAfter(after, REPLAY_PAGE))
+      if (connection.closedBy !== null) return
+      for (const event of page) {
+        connection.replayed(event.id, durableFrame(event.id, event.type, event.properties, event.time))
+        after = event.id
+      }
+      if (page.length < REPLAY_PAGE) {
+        connection.settle(after, log.compare, true)
+        return
+      }
+      connection.settle(after, log.compare, false)
+      await connection.drained()
+    }
+  } catch (error) {
+    start.warn(
+      `tether: an event stream failed to start: ${error instanceof Error ? error.message : String(error)}`,
+    )
+    connection.end("error")
+  }
+}

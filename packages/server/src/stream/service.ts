@@ -1,0 +1,92 @@
+/**
+ * The event streams of one server: opening `GET /global/event` connections, the fan-out of published
+ * events to them, the shared heartbeat, and closing them all at shutdown.
+ *
+ * @module
+ */
+import { Context, Effect, Layer } from "effect"
+import { LiveConfig } from "../config/service.ts"
+import { EventBus } from "../event/bus.ts"
+import { EventLog } from "../event/log.ts"
+import { Connection, type ConnectionHost } from "./connection.ts"
+import { runHeartbeat } from "./heartbeat.ts"
+import { Hub } from "./hub.ts"
+import { startStream } from "./replay.ts"
+
+/** What `EventStreams` offers. */
+export interface EventStreamsShape {
+  /** Identifies this server process in `server.connected`; new on every start. */
+  readonly instance: string
+  /**
+   * Opens a stream, resuming after `lastEventId` when given. The connection is subscribed before
+   * this returns; its first frames follow asynchronously.
+   */
+  readonly open: (lastEventId: string | null) => Connection
+  /** How many streams are open (tests check that disconnects leave none behind). */
+  readonly count: () => number
+  /** Ends every stream normally. */
+  readonly closeAll: () => void
+}
+
+/**
+ * The event streams service. Its scope runs the heartbeat fiber and, when closed, ends every stream.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { EventStreams } from "./service.ts"
+ *
+ * const countOpen = Effect.gen(function* () {
+ *   const streams = yield* EventStreams
+ *   return streams.count()
+ * })
+ * ```
+ */
+export class EventStreams extends Context.Service<EventStreams, EventStreamsShape>()(
+  "@tether/server/EventStreams",
+) {
+  static readonly layer: Layer.Layer<EventStreams, never, EventBus | EventLog | LiveConfig> = Layer.effect(
+    EventStreams,
+    Effect.gen(function* () {
+      const config = yield* LiveConfig
+      const bus = yield* EventBus
+      const log = yield* EventLog
+      const hub = new Hub()
+      const instance = crypto.randomUUID()
+      const warn = (message: string) => console.error(message)
+      const host: ConnectionHost = {
+        maxBufferedBytes: () => config.current().server.event_stream.max_buffered_bytes,
+        release: (connection) => hub.remove(connection),
+        warn,
+      }
+      const start = {
+        log,
+        instance,
+        heartbeatMs: () => config.current().server.event_stream.heartbeat_ms,
+        warn,
+      }
+
+      const unsubscribe = bus.subscribe((event) => hub.broadcast(event.id, event.frame))
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          unsubscribe()
+          hub.closeAll()
+        }),
+      )
+      yield* Effect.forkScoped(runHeartbeat(config, hub))
+
+      return EventStreams.of({
+        instance,
+        open: (lastEventId) => {
+          const connection = new Connection(host)
+          connection.hold()
+          hub.add(connection)
+          void startStream(connection, start, lastEventId)
+          return connection
+        },
+        count: () => hub.size,
+        closeAll: () => hub.closeAll(),
+      })
+    }),
+  )
+}
