@@ -26,8 +26,9 @@ const LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 
 /**
  * What a `server.cors` entry must look like: a bare origin `scheme://host[:port]`, exactly as a
- * browser sends it in the `Origin` header: `http` or `https`, lowercase, no path, no trailing slash.
- * Browsers never send uppercase or a path in `Origin`, so such an entry could never match: it is an error.
+ * browser sends it in the `Origin` header: `http` or `https`, lowercase, no path, no trailing slash,
+ * no default port (`:80` for http, `:443` for https). Browsers never send those in `Origin`, so such
+ * an entry could never match: it is an error rather than a silent no-op.
  *
  * @example
  * ```ts
@@ -36,7 +37,7 @@ const LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
  * new RegExp(ORIGIN_PATTERN).test("http://localhost:5173/") // false
  * ```
  */
-export const ORIGIN_PATTERN = `^https?://(?:${LABEL}(?:\\.${LABEL})*|\\[[0-9a-f:.]+\\])(?::${PORT})?$`
+export const ORIGIN_PATTERN = `^(?!http://.*:80$)(?!https://.*:443$)https?://(?:${LABEL}(?:\\.${LABEL})*|\\[[0-9a-f:.]+\\])(?::${PORT})?$`
 
 /**
  * The schema of `server.event_stream`: the live event stream, `GET /global/event`.
@@ -90,7 +91,7 @@ export const ServerConfigSchema = z
     port: z.int().min(0).max(65_535).default(4096).describe("TCP port; 0 picks a free one."),
     hostname: z
       .string()
-      .min(1)
+      .regex(/^\S+$/, { error: 'expected a host name or IP address without spaces, e.g. "127.0.0.1"' })
       .default("127.0.0.1")
       .describe("Address to bind. A non-loopback address requires TETHER_SERVER_PASSWORD."),
     cors: z
@@ -99,7 +100,7 @@ export const ServerConfigSchema = z
           .string()
           .regex(new RegExp(ORIGIN_PATTERN), {
             error:
-              'expected an origin scheme://host[:port] in lowercase, with no path or trailing slash, e.g. "http://localhost:5173"',
+              'expected an origin scheme://host[:port] in lowercase, with no path, trailing slash or default port, e.g. "http://localhost:5173"',
           })
           .describe("An origin scheme://host[:port], e.g. http://localhost:5173"),
       )

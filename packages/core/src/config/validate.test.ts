@@ -131,7 +131,7 @@ describe("other keys", () => {
       {
         path: "server.cors.0",
         message:
-          'expected an origin scheme://host[:port] in lowercase, with no path or trailing slash, e.g. "http://localhost:5173", got string "http://localhost:5173/"',
+          'expected an origin scheme://host[:port] in lowercase, with no path, trailing slash or default port, e.g. "http://localhost:5173", got string "http://localhost:5173/"',
       },
     ])
   })
@@ -145,7 +145,7 @@ describe("other keys", () => {
     )
     expect(error.issues).toEqual([
       { path: "server.port", message: 'expected an integer from 0 to 65535, got string "4096"' },
-      { path: "server.hostname", message: "expected a non-empty string, got number 127" },
+      { path: "server.hostname", message: "expected a string, got number 127" },
       { path: "server.cors", message: 'expected an array of strings, got string "http://a.test"' },
       { path: "server.allowed_hosts.0", message: "expected a string, got boolean true" },
     ])
