@@ -50,7 +50,7 @@ export class ConfigInvalid extends Error {
   override readonly name = "ConfigInvalid" as const
   /** The file the config came from, or `null` (e.g. a `PATCH /global/config` body). */
   readonly file: string | null
-  /** Every problem found, in document order where known. Never empty. */
+  /** Every problem found, in the order the validator met them. Never empty. */
   readonly issues: readonly ConfigIssue[]
 
   constructor(file: string | null, issues: readonly ConfigIssue[]) {
