@@ -165,3 +165,19 @@ const describe = (cause: unknown): string => {
   }
   return String(cause)
 }
+
+/**
+ * A frame of the Tether event stream whose data is not an event envelope `{id, type, properties, time}`.
+ * The frame is skipped (the stream goes on) and reported to `onError`.
+ */
+export class TetherProtocolError extends Error {
+  override name = "TetherProtocolError"
+  /** The first characters of the offending `data`. */
+  readonly data: string
+
+  constructor(reason: string, data: string) {
+    const snippet = data.length > 200 ? `${data.slice(0, 200)}…` : data
+    super(`An event-stream frame is not a Tether event envelope (${reason}): ${snippet}`)
+    this.data = snippet
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * `createTetherClient`: typed calls for every endpoint of Tether's HTTP API and the live event subscription.
+ *
+ * @module
+ */
+import { type HttpConfig, requestJson, resolveBaseUrl } from "./http.ts"
+import {
+  type StreamOptions,
+  type SubscribeOptions,
+  type Subscription,
+  streamEvents,
+  subscribeEvents,
+} from "./subscribe.ts"
+import type {
+  Config,
+  ConfigPatch,
+  HealthResponse,
+  PublishInput,
+  PublishResponse,
+  ReadyResponse,
+  TetherEvent,
+} from "./wire.ts"
+
+/** Options of {@link createTetherClient}. */
+export interface TetherClientOptions {
+  /** The server, e.g. `http://127.0.0.1:4096` (a path prefix is kept; in a browser a relative URL resolves against the page). */
+  baseUrl: string | URL
+  /** The server's `TETHER_SERVER_PASSWORD`, sent as `Authorization: Bearer …` on every call and on the event stream. */
+  password?: string
+  /** The `fetch` to use. Default `globalThis.fetch`. */
+  fetch?: typeof fetch
+  /** Extra headers for every request. */
+  headers?: HeadersInit
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  signal?: AbortSignal
+}
+
+/** What {@link createTetherClient} returns. */
+export interface TetherClient {
+  /** The resolved base URL, without a trailing slash. */
+  readonly baseUrl: string
+  readonly global: {
+    /** `GET /global/health`: liveness. */
+    health(options?: CallOptions): Promise<HealthResponse>
+    /**
+     * `GET /global/health/ready`: readiness. A 503 (not ready) resolves with its body `{ready: false, checks}`
+     * rather than throwing, since "not ready" is an answer, not a failure; other errors throw.
+     */
+    ready(options?: CallOptions): Promise<ReadyResponse>
+    readonly config: {
+      /** `GET /global/config`: the effective config. */
+      get(options?: CallOptions): Promise<Config>
+      /**
+       * `PATCH /global/config`: deep-merges `patch` into the config file in use, validates, applies live.
+       * Resolves with the effective config the server answers; an invalid patch throws `TetherApiError`
+       * (`error.name === "ConfigInvalid"`, `issues` naming each key) and changes nothing.
+       */
+      update(patch: ConfigPatch, options?: CallOptions): Promise<Config>
+    }
+    readonly event: {
+      /** `POST /global/event`: publishes an event to every subscriber; resolves with its durable id. */
+      publish<Type extends string>(input: PublishInput<Type>, options?: CallOptions): Promise<PublishResponse>
+      /** Subscribes to `GET /global/event`, reconnecting and resuming by itself until closed. */
+      subscribe(options: SubscribeOptions): Subscription
+      /** The same subscription as an async iterator; `break` (or the signal) closes it. */
+      stream(options?: StreamOptions): AsyncGenerator<TetherEvent, void, undefined>
+    }
+  }
+}
+
+/**
+ * Creates a client for one Tether server.
+ *
+ * @example
+ * ```ts
+ * import { createTetherClient } from "@tether/sdk"
+ *
+ * const client = createTetherClient({ baseUrl: "http://127.0.0.1:4096" })
+ * console.log(await client.global.health()) // { healthy: true, version: "0.1.0" }
+ *
+ * const subscription = client.global.event.subscribe({
+ *   onEvent: (event) => console.log(event.type, event.id, event.properties),
+ *   onStatus: (status) => console.log(status.state),
+ * })
+ * await client.global.event.publish({ type: "build.finished", properties: { ok: true } })
+ * subscription.close()
+ * ```
+ */
+export function createTetherClient(options: TetherClientOptions): TetherClient {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      'createTetherClient: expected options, e.g. createTetherClient({ baseUrl: "http://127.0.0.1:4096" })',
+    )
+  }
+  const baseUrl = resolveBaseUrl(options.baseUrl)
+  const fetchImpl: typeof fetch | undefined = options.fetch ?? globalThis.fetch?.bind(globalThis)
+  if (typeof fetchImpl !== "function") {
+    throw new TypeError("createTetherClient: no global fetch in this runtime; pass options.fetch")
+  }
+  const { password } = options
+  if (password !== undefined && (typeof password !== "string" || password === "")) {
+    throw new TypeError("createTetherClient: password must be a non-empty string when given")
+  }
+  const http: HttpConfig = {
+    baseUrl,
+    fetch: fetchImpl,
+    headers: () => {
+      const headers = new Headers(options.headers)
+      if (password !== undefined) headers.set("Authorization", `Bearer ${password}`)
+      return headers
+    },
+  }
+
+  return {
+    baseUrl,
+    global: {
+      health: (call = {}) => requestJson<HealthResponse>(http, "GET", "/global/health", call),
+      ready: (call = {}) =>
+        requestJson<ReadyResponse>(http, "GET", "/global/health/ready", {
+          ...call,
+          acceptError: (status, body) =>
+            status === 503 && typeof (body as { ready?: unknown } | null)?.ready === "boolean",
+        }),
+      config: {
+        get: (call = {}) => requestJson<Config>(http, "GET", "/global/config", call),
+        update: (patch, call = {}) =>
+          requestJson<Config>(http, "PATCH", "/global/config", { ...call, body: patch }),
+      },
+      event: {
+        publish: async (input, call = {}) => {
+          if (typeof input?.type !== "string" || input.type === "") {
+            throw new TypeError("global.event.publish: input.type must be a non-empty string")
+          }
+          return await requestJson<PublishResponse>(http, "POST", "/global/event", { ...call, body: input })
+        },
+        subscribe: (subscribeOptions) => subscribeEvents(http, subscribeOptions),
+        stream: (streamOptions) => streamEvents(http, streamOptions),
+      },
+    },
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * `global.event.subscribe` and `global.event.stream`: Tether's event stream on top of `openEventStream`,
+ * decoding envelopes, tracking the last durable id and tuning the stale watchdog to the server's heartbeat.
+ *
+ * @module
+ */
+import { TetherProtocolError } from "./errors.ts"
+import type { HttpConfig } from "./http.ts"
+import type { BackoffOptions } from "./reconnect/backoff.ts"
+import type { Clock } from "./reconnect/clock.ts"
+import { openEventStream } from "./sse/open.ts"
+import type { EventStreamHandle, SseMessage, StreamStatus } from "./sse/types.ts"
+import type { TetherEvent } from "./wire.ts"
+
+/** The stale limit as a multiple of the server's `heartbeat_ms`: two heartbeats may be late, the third may not. */
+export const STALE_HEARTBEATS = 2.5
+/** The stale limit until `server.connected` tells the real heartbeat: 2.5 × the default heartbeat (10 s). */
+export const INITIAL_STALE_AFTER_MS = 25_000
+
+/** The status of a subscription: the stream's, with `lastEventId` the last durable event id received. */
+export type SubscriptionStatus = StreamStatus
+
+/** Options of `global.event.subscribe`. */
+export interface SubscribeOptions {
+  /** Called with every event in order: built-in ones (`server.connected`, `server.heartbeat`, `server.resync`, `config.updated`) and published ones. */
+  onEvent: (event: TetherEvent) => void
+  /** Called with the status on every change. */
+  onStatus?: (status: SubscriptionStatus) => void
+  /** Called when a frame is not an event envelope (it is skipped). Default: `console.warn`. */
+  onError?: (error: TetherProtocolError) => void
+  /** Resume after this durable id (sent as `Last-Event-ID`): events after it are replayed first. */
+  lastEventId?: string
+  /** Aborting it closes the subscription. */
+  signal?: AbortSignal
+  /** Reconnect delays. Default `{ baseMs: 500, capMs: 30000, jitter: 0.25 }` (the server's `retry:` sets `baseMs`). */
+  backoff?: Partial<BackoffOptions>
+  /** Reconnect when nothing arrived for this long. Default 2.5 × the `heartbeat_ms` the server announces (25 000 until it does). */
+  staleAfterMs?: number
+  /** Upper bound of one event, in characters. Default 8 Mi. */
+  maxEventSize?: number
+  /** Time source (tests). */
+  clock?: Clock
+  /** Random source for the jitter (tests). */
+  random?: () => number
+}
+
+/** Options of `global.event.stream`: those of `subscribe` without the callbacks for events. */
+export type StreamOptions = Omit<SubscribeOptions, "onEvent">
+
+/** A running subscription. */
+export interface Subscription {
+  /** Stops for good: aborts the request and any pending reconnect. Idempotent. */
+  close(): void
+  status(): SubscriptionStatus
+}
+
+interface Tracker {
+  /** Decodes a message and updates the tracked state; `undefined` when it was not an envelope. */
+  accept(message: SseMessage): TetherEvent | undefined
+  status(stream: StreamStatus): SubscriptionStatus
+}
+
+function createTracker(options: StreamOptions, handle: () => EventStreamHandle | undefined): Tracker {
+  let lastDurableId = options.lastEventId ?? ""
+  let heartbeatMs: number | undefined
+  const onError =
+    options.onError ?? ((error: TetherProtocolError) => console.warn(`@tether/sdk: ${error.message}`))
+  return {
+    accept(message) {
+      const event = decodeEnvelope(message.data)
+      if (event instanceof TetherProtocolError) {
+        onError(event)
+        return undefined
+      }
+      if (event.id !== "") lastDurableId = event.id
+      if (
+        options.staleAfterMs === undefined &&
+        (event.type === "server.connected" || event.type === "server.heartbeat")
+      ) {
+        // The heartbeat may change live (PATCH /global/config): follow it without a reconnect.
+        const announced = (event.properties as { heartbeat_ms?: unknown }).heartbeat_ms
+        if (
+          typeof announced === "number" &&
+          announced > 0 &&
+          Number.isFinite(announced) &&
+          announced !== heartbeatMs
+        ) {
+          heartbeatMs = announced
+          handle()?.setStaleAfterMs(STALE_HEARTBEATS * announced)
+        }
+      }
+      return event
+    },
+    status(stream) {
+      const { lastEventId: _sse, ...rest } = stream
+      return lastDurableId === "" ? rest : { ...rest, lastEventId: lastDurableId }
+    },
+  }
+}
+
+/** Parses one `data:` payload into an envelope, or says why it is not one. */
+export function decodeEnvelope(data: string): TetherEvent | TetherProtocolError {
+  let value: unknown
+  try {
+    value = JSON.parse(data)
+  } catch {
+    return new TetherProtocolError("not JSON", data)
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return new TetherProtocolError("not an object", data)
+  }
+  const { id, type, properties, time } = value as Record<string, unknown>
+  if (typeof id !== "string") return new TetherProtocolError("`id` is not a string", data)
+  if (typeof type !== "string" || type === "")
+    return new TetherProtocolError("`type` is not a non-empty string", data)
+  if (typeof properties !== "object" || properties === null || Array.isArray(properties)) {
+    return new TetherProtocolError("`properties` is not an object", data)
+  }
+  if (typeof time !== "number") return new TetherProtocolError("`time` is not a number", data)
+  return value as TetherEvent
+}
+
+function streamOptions(http: HttpConfig, options: StreamOptions) {
+  return {
+    headers: () => http.headers(),
+    fetch: http.fetch,
+    signal: options.signal,
+    lastEventId: options.lastEventId,
+    backoff: options.backoff,
+    staleAfterMs: options.staleAfterMs ?? INITIAL_STALE_AFTER_MS,
+    maxEventSize: options.maxEventSize,
+    clock: options.clock,
+    random: options.random,
+  }
+}
+
+/** `global.event.subscribe`. */
+export function subscribeEvents(http: HttpConfig, options: SubscribeOptions): Subscription {
+  if (typeof options?.onEvent !== "function") {
+    throw new TypeError(
+      "global.event.subscribe: options.onEvent must be a function, e.g. subscribe({ onEvent })",
+    )
+  }
+  let handle: EventStreamHandle | undefined
+  const tracker = createTracker(options, () => handle)
+  const { onEvent, onStatus } = options
+  handle = openEventStream(`${http.baseUrl}/global/event`, {
+    ...streamOptions(http, options),
+    onMessage: (message) => {
+      const event = tracker.accept(message)
+      if (event) onEvent(event)
+    },
+    onStatus: onStatus && ((status) => onStatus(tracker.status(status))),
+  })
+  const opened = handle
+  return { close: () => opened.close(), status: () => tracker.status(opened.status()) }
+}
+
+/** `global.event.stream`: the same as an async iterator; it pauses reading while the consumer is busy. */
+export async function* streamEvents(
+  http: HttpConfig,
+  options: StreamOptions = {},
+): AsyncGenerator<TetherEvent, void, undefined> {
+  let handle: EventStreamHandle | undefined
+  const tracker = createTracker(options, () => handle)
+  const { onStatus } = options
+  handle = openEventStream(`${http.baseUrl}/global/event`, {
+    ...streamOptions(http, options),
+    onStatus: onStatus && ((status) => onStatus(tracker.status(status))),
+  })
+  try {
+    for await (const message of handle) {
+      const event = tracker.accept(message)
+      if (event) yield event
+    }
+  } finally {
+    handle.close()
+  }
+}

@@ -1,0 +1,320 @@
+/**
+ * createTetherClient against a real local server speaking DESIGN.md's HTTP API and wire format.
+ */
+import { afterEach, describe, expect, test } from "bun:test"
+import {
+  createTetherClient,
+  isEventType,
+  SseHttpError,
+  SseStaleError,
+  type SubscriptionStatus,
+  TetherApiError,
+  type TetherEvent,
+  TetherNetworkError,
+  TetherProtocolError,
+} from "../src/index.ts"
+import { closedPort, waitFor } from "./helpers/sse-server.ts"
+import {
+  type FakeTetherServer,
+  startTetherServer,
+  type TetherServerOptions,
+} from "./helpers/tether-server.ts"
+
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+async function server(options?: TetherServerOptions): Promise<FakeTetherServer> {
+  const started = await startTetherServer(options)
+  cleanups.push(() => started.stop())
+  return started
+}
+
+function subscribe(client: ReturnType<typeof createTetherClient>, options: Record<string, unknown> = {}) {
+  const events: TetherEvent[] = []
+  const statuses: SubscriptionStatus[] = []
+  const subscription = client.global.event.subscribe({
+    backoff: { baseMs: 50, capMs: 500, jitter: 0 },
+    onEvent: (event) => events.push(event),
+    onStatus: (status) => statuses.push(status),
+    ...options,
+  })
+  cleanups.push(() => subscription.close())
+  const durable = () => events.filter((event) => event.id !== "")
+  return { subscription, events, statuses, durable }
+}
+
+describe("createTetherClient: HTTP calls", () => {
+  test("health, config.get, publish", async () => {
+    const srv = await server()
+    const client = createTetherClient({ baseUrl: `${srv.url}/` })
+    expect(client.baseUrl).toBe(srv.url)
+    expect(await client.global.health()).toEqual({ healthy: true, version: "0.1.0" })
+    const config = await client.global.config.get()
+    expect(config.server.event_stream.heartbeat_ms).toBe(10_000)
+    const published = await client.global.event.publish({ type: "build.finished", properties: { ok: true } })
+    expect(published.id).toBe(srv.log[0]?.id as string)
+    expect(srv.log[0]).toMatchObject({ type: "build.finished", properties: { ok: true } })
+    const request = srv.requests.at(-1) as Request
+    expect(request.headers.get("content-type")).toBe("application/json")
+  })
+
+  test("ready: 200 and 503 both resolve with the body", async () => {
+    const srv = await server()
+    const client = createTetherClient({ baseUrl: srv.url })
+    expect(await client.global.ready()).toMatchObject({ ready: true, checks: { bus: { ok: true } } })
+    srv.setReady(false)
+    expect(await client.global.ready()).toMatchObject({ ready: false, checks: { bus: { ok: false } } })
+  })
+
+  test("ready: a 503 that is not a readiness body still throws", async () => {
+    const srv = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: () => new Response("<h1>Bad gateway</h1>", { status: 503 }),
+    })
+    cleanups.push(() => srv.stop(true))
+    const client = createTetherClient({ baseUrl: `http://127.0.0.1:${srv.port}` })
+    const error = await client.global.ready().catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(TetherApiError)
+    expect((error as TetherApiError).status).toBe(503)
+    expect((error as TetherApiError).error.name).toBe("HttpError")
+    expect((error as TetherApiError).message).toContain("Bad gateway")
+  })
+
+  test("config.update: a valid patch returns the new config; an invalid one throws ConfigInvalid with issues", async () => {
+    const srv = await server()
+    const client = createTetherClient({ baseUrl: srv.url })
+    const updated = await client.global.config.update({ server: { event_stream: { heartbeat_ms: 2000 } } })
+    expect(updated.server.event_stream.heartbeat_ms).toBe(2000)
+    const error = await client.global.config
+      .update({ server: { event_stream: { heartbeat_ms: 500 } } })
+      .catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(TetherApiError)
+    const apiError = error as TetherApiError
+    expect(apiError.status).toBe(400)
+    expect(apiError.error.name).toBe("ConfigInvalid")
+    expect(apiError.issues).toEqual([
+      {
+        path: "server.event_stream.heartbeat_ms",
+        message: "expected an integer from 1000 to 60000, got 500",
+      },
+    ])
+    expect(apiError.message).toContain("PATCH")
+    expect(apiError.message).toContain("ConfigInvalid")
+    expect((await client.global.config.get()).server.event_stream.heartbeat_ms).toBe(2000)
+  })
+
+  test("publish: an unserialisable body is refused before sending; a server refusal is a TetherApiError", async () => {
+    const srv = await server()
+    const client = createTetherClient({ baseUrl: srv.url })
+    const before = srv.requests.length
+    await expect(client.global.event.publish({ type: "x", properties: { big: 1n } })).rejects.toThrow(
+      "cannot be sent as JSON",
+    )
+    await expect(client.global.event.publish({ type: "" })).rejects.toThrow(
+      "input.type must be a non-empty string",
+    )
+    expect(srv.requests.length).toBe(before)
+    const notFound = await createTetherClient({ baseUrl: `${srv.url}/nope` })
+      .global.health()
+      .catch((caught: unknown) => caught)
+    expect(notFound).toBeInstanceOf(TetherApiError)
+    expect((notFound as TetherApiError).error).toEqual({
+      name: "NotFound",
+      message: "No route GET /nope/global/health",
+    })
+  })
+
+  test("password: sent as Bearer on calls; a wrong one gives 401 TetherApiError", async () => {
+    const srv = await server({ password: "s3cret" })
+    const good = createTetherClient({ baseUrl: srv.url, password: "s3cret" })
+    expect((await good.global.health()).healthy).toBe(true)
+    expect(srv.requests.at(-1)?.headers.get("authorization")).toBe("Bearer s3cret")
+    const bad = createTetherClient({ baseUrl: srv.url, password: "wrong" })
+    const error = await bad.global.health().catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(TetherApiError)
+    expect((error as TetherApiError).status).toBe(401)
+    expect((error as TetherApiError).error.name).toBe("Unauthorized")
+  })
+
+  test("an unreachable server is a TetherNetworkError naming the request", async () => {
+    const client = createTetherClient({ baseUrl: `http://127.0.0.1:${await closedPort()}` })
+    const error = await client.global.health().catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(TetherNetworkError)
+    expect((error as Error).message).toContain("GET http://127.0.0.1:")
+    expect((error as Error).message).toContain("/global/health failed")
+  })
+
+  test("an aborted call rejects with the abort, not a network error", async () => {
+    const srv = await server()
+    const client = createTetherClient({ baseUrl: srv.url })
+    const error = await client.global
+      .health({ signal: AbortSignal.abort() })
+      .catch((caught: unknown) => caught)
+    expect(error).not.toBeInstanceOf(TetherNetworkError)
+    expect((error as Error).name).toBe("AbortError")
+  })
+
+  test("bad options fail at once with a clear message", () => {
+    expect(() => createTetherClient({ baseUrl: "not a url" })).toThrow('baseUrl "not a url" is not a URL')
+    expect(() => createTetherClient({ baseUrl: "ftp://x" })).toThrow("http: or https:")
+    expect(() => createTetherClient({ baseUrl: "http://x", password: "" })).toThrow("password")
+    expect(createTetherClient({ baseUrl: "http://127.0.0.1:4096/prefix///" }).baseUrl).toBe(
+      "http://127.0.0.1:4096/prefix",
+    )
+  })
+})
+
+describe("createTetherClient: global.event.subscribe", () => {
+  test("receives server.connected and published events; status tracks the last durable id", async () => {
+    const srv = await server()
+    const client = createTetherClient({ baseUrl: srv.url })
+    const sub = subscribe(client)
+    await waitFor("connected", () => sub.events.length === 1)
+    const connected = sub.events[0] as TetherEvent
+    expect(isEventType(connected, "server.connected")).toBe(true)
+    if (isEventType(connected, "server.connected")) expect(connected.properties.heartbeat_ms).toBe(10_000)
+    const a = await client.global.event.publish({ type: "a", properties: { n: 1 } })
+    const b = await client.global.event.publish({ type: "b", properties: { n: 2 } })
+    await waitFor("two events", () => sub.durable().length === 2)
+    expect(sub.durable().map((event) => [event.id, event.type])).toEqual([
+      [a.id, "a"],
+      [b.id, "b"],
+    ])
+    expect(sub.subscription.status()).toMatchObject({ state: "open", attempt: 0, lastEventId: b.id })
+    expect(sub.statuses.at(-1)?.lastEventId).toBe(b.id)
+  })
+
+  test("resumes across a server stop and restart: every durable event once, in order", async () => {
+    const srv = await server()
+    const client = createTetherClient({ baseUrl: srv.url })
+    const sub = subscribe(client)
+    await waitFor("connected", () => sub.events.length === 1)
+    for (let i = 0; i < 3; i++) srv.publish("before", { i })
+    await waitFor("3 events", () => sub.durable().length === 3)
+    await srv.stop()
+    // Published while the client is away (straight into the log, as another instance would).
+    for (let i = 0; i < 3; i++) srv.publish("while-down", { i })
+    await waitFor("reconnecting", () => sub.subscription.status().state === "reconnecting")
+    await srv.restart()
+    await waitFor("6 events", () => sub.durable().length === 6, 5000)
+    srv.publish("after", {})
+    await waitFor("7 events", () => sub.durable().length === 7)
+    expect(sub.durable().map((event) => event.id)).toEqual(srv.log.map((event) => event.id))
+    const streamRequests = srv.requests.filter((request) => new URL(request.url).pathname === "/global/event")
+    expect(streamRequests.at(-1)?.headers.get("last-event-id")).toBe(srv.log[2]?.id as string)
+  })
+
+  test("learns heartbeat_ms from server.connected: a silent server is caught at 2.5 × heartbeat", async () => {
+    const srv = await server({ heartbeatMs: 200 })
+    const client = createTetherClient({ baseUrl: srv.url })
+    const sub = subscribe(client)
+    await waitFor("a heartbeat", () => sub.events.some((event) => event.type === "server.heartbeat"))
+    srv.goSilent()
+    const silentAt = Date.now()
+    await waitFor("stale", () => sub.statuses.some((status) => status.error instanceof SseStaleError), 5000)
+    const after = Date.now() - silentAt
+    // 2.5 × 200 = 500 ms after the last heartbeat (which came ≤ 200 ms before going silent).
+    expect(after).toBeGreaterThanOrEqual(250)
+    expect(after).toBeLessThan(500 + 1000)
+    await waitFor("reopened", () => sub.subscription.status().state === "open" && srv.openStreams() >= 1)
+  })
+
+  test("an explicit staleAfterMs wins over the learned one", async () => {
+    const srv = await server({ heartbeatMs: 200 })
+    const client = createTetherClient({ baseUrl: srv.url })
+    const sub = subscribe(client, { staleAfterMs: 1500 })
+    await waitFor("a heartbeat", () => sub.events.some((event) => event.type === "server.heartbeat"))
+    srv.goSilent()
+    await Bun.sleep(900)
+    expect(sub.statuses.some((status) => status.error instanceof SseStaleError)).toBe(false)
+    await waitFor("stale", () => sub.statuses.some((status) => status.error instanceof SseStaleError), 3000)
+  })
+
+  test("server.resync is delivered as an event when the id to resume from is unknown", async () => {
+    const srv = await server()
+    srv.publish("old", {})
+    const client = createTetherClient({ baseUrl: srv.url })
+    const sub = subscribe(client, { lastEventId: "does-not-exist" })
+    await waitFor("resync", () => sub.events.some((event) => event.type === "server.resync"))
+    const resync = sub.events.find((event) => event.type === "server.resync") as TetherEvent
+    expect(resync.properties).toEqual({ requested: "does-not-exist", oldest: srv.log[0]?.id as string })
+  })
+
+  test("password: the stream sends Bearer; without it the subscription closes with 401 and does not retry", async () => {
+    const srv = await server({ password: "pw" })
+    const good = subscribe(createTetherClient({ baseUrl: srv.url, password: "pw" }))
+    await waitFor("connected", () => good.events.length === 1)
+    const bad = subscribe(createTetherClient({ baseUrl: srv.url }))
+    await waitFor("closed", () => bad.subscription.status().state === "closed")
+    expect((bad.subscription.status().error as SseHttpError).status).toBe(401)
+    const before = srv.requests.length
+    await Bun.sleep(200)
+    expect(srv.requests.length).toBe(before)
+  })
+
+  test("a frame that is not an envelope is reported and skipped; the stream goes on", async () => {
+    const srv = await server()
+    const client = createTetherClient({ baseUrl: srv.url })
+    const errors: TetherProtocolError[] = []
+    const sub = subscribe(client, { onError: (error: TetherProtocolError) => errors.push(error) })
+    await waitFor("connected", () => sub.events.length === 1)
+    srv.writeRaw('data: not json\n\ndata: {"id":"","type":"x"}\n\n')
+    srv.publish("fine", {})
+    await waitFor("fine", () => sub.durable().length === 1)
+    expect(errors.map((error) => error.message)).toEqual([
+      expect.stringContaining("not JSON"),
+      expect.stringContaining("`properties` is not an object"),
+    ])
+    expect(errors[0]).toBeInstanceOf(TetherProtocolError)
+  })
+
+  test("close() stops it for good and the server sees the disconnect", async () => {
+    const srv = await server()
+    const sub = subscribe(createTetherClient({ baseUrl: srv.url }))
+    await waitFor("connected", () => srv.openStreams() === 1)
+    sub.subscription.close()
+    expect(sub.subscription.status().state).toBe("closed")
+    await waitFor("server-side cleanup", () => srv.openStreams() === 0)
+  })
+
+  test("stream(): an async iterator of events; break closes the connection", async () => {
+    const srv = await server()
+    const client = createTetherClient({ baseUrl: srv.url })
+    const seen: string[] = []
+    const published = (async () => {
+      await waitFor("subscribed", () => srv.openStreams() === 1)
+      for (let i = 0; i < 5; i++) await client.global.event.publish({ type: `t${i}` })
+    })()
+    for await (const event of client.global.event.stream()) {
+      seen.push(event.type)
+      if (event.type === "t4") break
+    }
+    await published
+    expect(seen).toEqual(["server.connected", "t0", "t1", "t2", "t3", "t4"])
+    await waitFor("server-side cleanup", () => srv.openStreams() === 0)
+  })
+
+  test("stream(): the signal ends the iteration; a refusal is thrown", async () => {
+    const srv = await server({ password: "pw" })
+    const controller = new AbortController()
+    const client = createTetherClient({ baseUrl: srv.url, password: "pw" })
+    const types: string[] = []
+    for await (const event of client.global.event.stream({ signal: controller.signal })) {
+      types.push(event.type)
+      controller.abort()
+    }
+    expect(types).toEqual(["server.connected"])
+
+    const refused = createTetherClient({ baseUrl: srv.url }).global.event.stream()
+    const error = await refused.next().catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(SseHttpError)
+  })
+
+  test("subscribe without onEvent is refused", () => {
+    const client = createTetherClient({ baseUrl: "http://127.0.0.1:1" })
+    expect(() => client.global.event.subscribe({} as never)).toThrow("onEvent must be a function")
+  })
+})
