@@ -8,9 +8,11 @@
 import type { Config } from "@tether/core"
 import { Layer } from "effect"
 import { LiveConfig } from "./config/service.ts"
+import { ConfigWatch } from "./config/watch.ts"
 import { EventBus } from "./event/bus.ts"
 import { EventLog, type EventLogKind } from "./event/log.ts"
 import { RetentionLayer } from "./event/retention.ts"
+import { Readiness } from "./health/service.ts"
 import { HttpServer } from "./http/server.ts"
 import { EventStreams } from "./stream/service.ts"
 
@@ -32,7 +34,9 @@ export const appLayer = (options: AppOptions) => {
     EventLog.layerOf(options.eventLog, options.dataDir),
   )
   const bus = EventBus.layer.pipe(Layer.provideMerge(base))
-  const streams = Layer.mergeAll(EventStreams.layer, RetentionLayer).pipe(Layer.provideMerge(bus))
+  const streams = Layer.mergeAll(EventStreams.layer, RetentionLayer, Readiness.layer, ConfigWatch.layer).pipe(
+    Layer.provideMerge(bus),
+  )
   return HttpServer.layer({
     port: options.config.server.port,
     hostname: options.config.server.hostname,

@@ -12,6 +12,7 @@ import type { EventLogKind } from "../event/log.ts"
 import { HttpServer } from "../http/server.ts"
 import { resolveConfig } from "../start.ts"
 import { fail } from "./run-main.ts"
+import { supervise, watchSupervisor } from "./supervise.ts"
 
 /** The flags of `tether serve` (one line per flag). */
 export const SERVE_FLAGS = {
@@ -29,11 +30,15 @@ export const SERVE_USAGE = `Usage: tether serve [--port N] [--hostname H] [--con
   --hostname H      address to bind (default: server.hostname, 127.0.0.1)
   --config PATH     config file (default lookup: $TETHER_CONFIG, ./tether.jsonc, ./tether.json, XDG config dir)
   --data-dir DIR    where the event log is stored (default: $XDG_DATA_HOME/tether)
-  --event-log KIND  sqlite (default, durable) or memory (nothing survives a restart)`
+  --event-log KIND  sqlite (default, durable) or memory (nothing survives a restart)
+  --supervise       run the server as a child process and restart it when it exits or stays not-ready;
+                    tuning: --ready-interval-ms --ready-grace-ms --ready-timeout-ms --start-timeout-ms
+                    --stop-timeout-ms --restart-delay-ms --restart-delay-max-ms --stable-ms`
 
 /** Runs `tether serve` with its arguments (after the word `serve`). */
 export const serve = (args: readonly string[]): Effect.Effect<void, unknown> =>
   Effect.gen(function* () {
+    if (args.includes("--supervise")) return yield* supervise(args)
     const parsed = yield* Effect.try({
       try: () => parseArgs({ args: [...args], options: SERVE_FLAGS, allowPositionals: false, strict: true }),
       catch: (error) => (error instanceof Error ? error.message : String(error)),
@@ -69,6 +74,7 @@ export const serve = (args: readonly string[]): Effect.Effect<void, unknown> =>
         )
         const server = Context.get(services, HttpServer)
         process.stdout.write(`tether listening on ${server.url}\n`)
+        watchSupervisor()
         return yield* Effect.never
       }),
     )

@@ -16,6 +16,8 @@
  */
 import { createServer } from "node:net"
 import { loadConfig } from "@tether/core"
+import { Effect } from "effect"
+import { ExitCode } from "./run-main.ts"
 
 /** The supervisor's own flags (removed from the child's command line), with their defaults. */
 export interface SuperviseOptions {
@@ -128,6 +130,28 @@ export const parseSuperviseArgs = (args: readonly string[]): SuperviseArgs => {
     configPath: flagValue("--config"),
   }
 }
+
+/**
+ * `tether serve --supervise …` as the CLI's effect: SIGINT/SIGTERM (an interruption under `runMain`)
+ * stop the child before the process exits 0; a start failure exits with the child's code.
+ *
+ * @example
+ * ```ts
+ * import { supervise } from "./supervise.ts"
+ * // in `tether serve`: if (args.includes("--supervise")) return yield* supervise(args)
+ * ```
+ */
+export const supervise = (args: readonly string[]): Effect.Effect<void, ExitCode> =>
+  Effect.callback<number>((resume) => {
+    const stop = new AbortController()
+    const done = runSupervisor(args, { stopSignal: stop.signal })
+    void done.then((code) => resume(Effect.succeed(code)))
+    // Interruption waits for this: the child is stopped before runMain exits.
+    return Effect.promise(() => {
+      stop.abort()
+      return done
+    })
+  }).pipe(Effect.flatMap((code) => (code === 0 ? Effect.void : Effect.fail(new ExitCode(code)))))
 
 /** Where the supervisor writes; replaceable in tests. */
 export interface SuperviseIo {

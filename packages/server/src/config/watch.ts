@@ -31,6 +31,9 @@ import {
   parseConfigText,
   validateConfig,
 } from "@tether/core"
+import { Context, Effect, Layer } from "effect"
+import { EventBus } from "../event/bus.ts"
+import { LiveConfig } from "./service.ts"
 
 /** The file name created in the XDG config dir when no config file was in use. */
 export const CREATED_CONFIG_NAME = "tether.jsonc"
@@ -294,4 +297,36 @@ export const writeAtomically = async (file: string, text: string): Promise<void>
     await unlink(temp).catch(() => {})
     throw error
   }
+}
+
+/**
+ * The server's config file keeper as a service: watching from start, closed with the server.
+ * `PATCH /global/config` reaches it through the request context.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ConfigWatch } from "./watch.ts"
+ *
+ * const fileInUse = Effect.gen(function* () {
+ *   return (yield* ConfigWatch).path()
+ * })
+ * ```
+ */
+export class ConfigWatch extends Context.Service<ConfigWatch, ConfigFile>()("@tether/server/ConfigWatch") {
+  static readonly layer: Layer.Layer<ConfigWatch, never, LiveConfig | EventBus> = Layer.effect(
+    ConfigWatch,
+    Effect.gen(function* () {
+      const live = yield* LiveConfig
+      const bus = yield* EventBus
+      const file = makeConfigFile({
+        live: { current: live.current, set: (next) => Effect.runPromise(live.set(next)) },
+        publish: (input) => Effect.runPromise(bus.publish(input)),
+        path: live.path,
+      })
+      file.start()
+      yield* Effect.addFinalizer(() => Effect.promise(() => file.close()))
+      return file
+    }),
+  )
 }

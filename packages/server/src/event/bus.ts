@@ -6,6 +6,7 @@
  */
 import { Context, Effect, Layer, Semaphore } from "effect"
 import { LiveConfig } from "../config/service.ts"
+import { faults } from "../fault/switch.ts"
 import { durableFrame } from "../stream/frame.ts"
 import { EventInvalid } from "./errors.ts"
 import { EventLog, type EventLogError } from "./log.ts"
@@ -33,6 +34,13 @@ export interface EventBusShape {
   readonly publish: (input: unknown) => Effect.Effect<PublishedEvent, EventInvalid | EventLogError>
   /** Adds a listener; returns the function that removes it. */
   readonly subscribe: (listener: BusListener) => () => void
+  /**
+   * Readiness: passes `nonce` through the delivery step (the same publish permit and the same gate as
+   * events) to the `onProbe` listeners only. Never stored, never sent to clients.
+   */
+  readonly probe: (nonce: string) => Effect.Effect<void>
+  /** Adds a probe listener (readiness); returns the function that removes it. */
+  readonly onProbe: (listener: (nonce: string) => void) => () => void
 }
 
 /**
@@ -67,7 +75,12 @@ export class EventBus extends Context.Service<EventBus, EventBusShape>()("@tethe
       // appends could deliver ids out of order. With SQLite the section is synchronous anyway.
       const order = Semaphore.makeUnsafe(1)
 
+      const probeListeners = new Set<(nonce: string) => void>()
+      // The test-only fault "stall-bus" (fault/switch.ts): events are stored but never delivered.
+      const stalled = () => faults.active("stall-bus")
+
       const notify = (event: PublishedEvent) => {
+        if (stalled()) return
         for (const listener of listeners) {
           try {
             listener(event)
@@ -107,6 +120,19 @@ export class EventBus extends Context.Service<EventBus, EventBusShape>()("@tethe
           listeners.add(listener)
           return () => {
             listeners.delete(listener)
+          }
+        },
+        probe: (nonce) =>
+          order.withPermit(
+            Effect.sync(() => {
+              if (stalled()) return
+              for (const listener of probeListeners) listener(nonce)
+            }),
+          ),
+        onProbe: (listener) => {
+          probeListeners.add(listener)
+          return () => {
+            probeListeners.delete(listener)
           }
         },
       })

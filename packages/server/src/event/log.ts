@@ -51,6 +51,11 @@ export interface EventLogShape {
   readonly kind: "sqlite" | "memory"
   /** Stores the event durably and mints its id. Ids increase in append order and are never reused. */
   readonly append: (event: NewEvent) => Effect.Effect<LoggedEvent, EventLogError>
+  /**
+   * Readiness: one real write on the store's own connection that is not an event (no id minted,
+   * nothing replayed, retention untouched). Fails like `append` would (disk full, read-only, locked).
+   */
+  readonly probe: Effect.Effect<void, EventLogError>
   /** Decides whether a client that last saw `requested` can be replayed without a gap. */
   readonly resume: (requested: string) => Effect.Effect<ResumePoint, EventLogError>
   /** Up to `limit` events after `after`, oldest first. */

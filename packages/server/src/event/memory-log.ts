@@ -5,7 +5,8 @@
  * @module
  */
 import { Effect } from "effect"
-import type { EventLogShape, LoggedEvent, ResumePoint } from "./log.ts"
+import { faults } from "../fault/switch.ts"
+import { EventLogError, type EventLogShape, type LoggedEvent, type ResumePoint } from "./log.ts"
 import { compareSequenceIds, formatSequenceId, parseSequenceId } from "./sequence-id.ts"
 
 /** A fresh empty log. */
@@ -31,15 +32,24 @@ export const makeMemoryLog = (): EventLogShape => {
     return lo
   }
 
+  // The test-only store fault (see fault/switch.ts); a constant `false` otherwise.
+  const failing = () =>
+    faults.active("store-fail")
+      ? Effect.fail(new EventLogError({ message: "Event log write failed (memory): TEST FAULT store-fail" }))
+      : Effect.void
+
   return {
     kind: "memory",
+    probe: Effect.suspend(failing),
     append: (event) =>
-      Effect.sync(() => {
-        issued += 1
-        const logged: LoggedEvent = { id: formatSequenceId(issued), ...event }
-        events.push(logged)
-        return logged
-      }),
+      Effect.flatMap(Effect.suspend(failing), () =>
+        Effect.sync(() => {
+          issued += 1
+          const logged: LoggedEvent = { id: formatSequenceId(issued), ...event }
+          events.push(logged)
+          return logged
+        }),
+      ),
     resume: (requested) =>
       Effect.sync((): ResumePoint => {
         const seq = parseSequenceId(requested)

@@ -16,6 +16,7 @@
  */
 import { Database } from "bun:sqlite"
 import { Effect } from "effect"
+import { faults } from "../fault/switch.ts"
 import {
   EventLogError,
   type EventLogShape,
@@ -68,6 +69,9 @@ export const makeSqliteLog = (
     "INSERT INTO meta (key, value) VALUES ('trimmed_through', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
   )
   const deleteThrough = db.query<unknown, [number]>("DELETE FROM events WHERE seq <= ?1")
+  const setProbe = db.query<unknown, [number]>(
+    "INSERT INTO meta (key, value) VALUES ('probe', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+  )
 
   const trimTx = db.transaction((cutoff: number): number => {
     const { changes } = deleteThrough.run(cutoff)
@@ -98,10 +102,15 @@ export const makeSqliteLog = (
     kind: "sqlite",
     append: (event: NewEvent) =>
       attempt("append", () => {
+        if (faults.active("store-fail")) throw new Error("TEST FAULT store-fail")
         const row = insert.get(event.type, event.time, event.properties)
         if (row === null) throw new Error("INSERT returned no row")
         return { id: formatSequenceId(row.seq), ...event }
       }),
+    probe: attempt("probe write", () => {
+      if (faults.active("store-fail")) throw new Error("TEST FAULT store-fail")
+      setProbe.run(Date.now())
+    }),
     resume: (requested) =>
       attempt("resume", (): ResumePoint => {
         const seq = parseSequenceId(requested)

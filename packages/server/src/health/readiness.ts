@@ -63,7 +63,7 @@ export interface ReadinessReport {
 }
 
 /** The readiness checker of one server. */
-export interface Readiness {
+export interface ReadinessChecker {
   /** Runs the checks (or joins the run in progress). Never rejects; settles by the deadline. */
   check(): Promise<ReadinessReport>
 }
@@ -82,7 +82,7 @@ export interface Readiness {
  * readiness.check().then((report) => console.log(readinessResponse(report).status)) // 200
  * ```
  */
-export const makeReadiness = (ports: ReadinessPorts, options: ReadinessOptions = {}): Readiness => {
+export const makeReadiness = (ports: ReadinessPorts, options: ReadinessOptions = {}): ReadinessChecker => {
   const deadlineMs = options.deadlineMs ?? 1000
   const threshold = options.lagThresholdMs ?? 500
   let running: Promise<ReadinessReport> | undefined

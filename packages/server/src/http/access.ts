@@ -22,6 +22,7 @@
 import { createHash, timingSafeEqual } from "node:crypto"
 import { networkInterfaces, hostname as osHostname } from "node:os"
 import type { Config } from "@tether/core"
+import type { Middleware } from "./context.ts"
 
 /** Default request body limit: 1 MiB. */
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -202,6 +203,23 @@ export const createAccess = (options: AccessOptions): Access => {
 }
 
 /**
+ * The access layer as the first step of the request pipeline: answers denials and preflights, and
+ * adds CORS headers to every response for an allowed foreign origin (the event stream included).
+ *
+ * @example
+ * ```ts
+ * import { defaultConfig } from "@tether/core"
+ * import { accessMiddleware, createAccess } from "./access.ts"
+ * const config = defaultConfig()
+ * const middleware = [accessMiddleware(createAccess({ config: () => config, bound: () => ({ hostname: "127.0.0.1", port: 4096 }) }))]
+ * ```
+ */
+export const accessMiddleware =
+  (access: Access): Middleware =>
+  async (request, _context, next) =>
+    access.check(request) ?? access.decorate(request, await next())
+
+/**
  * Refuses to start on a non-loopback address without a password. Returns the message to print
  * (then exit 1), or `null` when the bind is allowed.
  *
@@ -218,7 +236,7 @@ export const createAccess = (options: AccessOptions): Access => {
 export const bindRefusal = (hostname: string, password: string | undefined): string | null => {
   if (isLoopback(hostname) || (password !== undefined && password !== "")) return null
   return (
-    `tether: refusing to listen on ${hostname} without a password: any machine that can reach that ` +
+    `refusing to listen on ${hostname} without a password: any machine that can reach that ` +
     `address could read every event and drive the server.\n` +
     `  Set ${PASSWORD_ENV}=<secret> in the environment (clients then send "Authorization: Bearer <secret>"),\n` +
     `  or bind a loopback address: --hostname 127.0.0.1`

@@ -6,8 +6,10 @@
  */
 import type { Server } from "bun"
 import type { LiveConfigShape } from "../config/service.ts"
+import type { ConfigFile } from "../config/watch.ts"
 import type { EventBusShape } from "../event/bus.ts"
 import type { EventLogShape } from "../event/log.ts"
+import type { ReadinessChecker } from "../health/readiness.ts"
 import type { EventStreamsShape } from "../stream/service.ts"
 
 /** The server's services, resolved once when the server starts. */
@@ -16,6 +18,10 @@ export interface AppServices {
   readonly bus: EventBusShape
   readonly log: EventLogShape
   readonly streams: EventStreamsShape
+  /** `GET /global/health/ready`'s checks. */
+  readonly readiness: ReadinessChecker
+  /** The config file in use and its watcher (`PATCH /global/config`). */
+  readonly configFile: ConfigFile
   /** The built app's directory (`packages/app/dist`), or `null` when it cannot be found. */
   readonly appDir: string | null
 }

@@ -9,9 +9,12 @@
 import type { Server } from "bun"
 import { Context, Data, Effect, Layer } from "effect"
 import { LiveConfig } from "../config/service.ts"
+import { ConfigWatch } from "../config/watch.ts"
 import { EventBus } from "../event/bus.ts"
 import { EventLog } from "../event/log.ts"
+import { Readiness } from "../health/service.ts"
 import { EventStreams } from "../stream/service.ts"
+import { accessMiddleware, bindRefusal, createAccess, PASSWORD_ENV } from "./access.ts"
 import type { AppServices, Middleware, RequestContext } from "./context.ts"
 import { composePipeline } from "./pipeline.ts"
 import { makeRouter } from "./router.ts"
@@ -62,8 +65,11 @@ const STOP_GRACE_MS = 3000
 export class HttpServer extends Context.Service<HttpServer, HttpServerShape>()("@tether/server/HttpServer") {
   static readonly layer = (
     options: ListenOptions,
-  ): Layer.Layer<HttpServer, ListenError, LiveConfig | EventBus | EventLog | EventStreams> =>
-    Layer.effect(HttpServer, make(options))
+  ): Layer.Layer<
+    HttpServer,
+    ListenError,
+    LiveConfig | EventBus | EventLog | EventStreams | Readiness | ConfigWatch
+  > => Layer.effect(HttpServer, make(options))
 }
 
 const make = Effect.fnUntraced(function* (options: ListenOptions) {
@@ -72,10 +78,17 @@ const make = Effect.fnUntraced(function* (options: ListenOptions) {
     bus: yield* EventBus,
     log: yield* EventLog,
     streams: yield* EventStreams,
+    readiness: yield* Readiness,
+    configFile: yield* ConfigWatch,
     appDir: options.appDir === undefined ? resolveAppDir() : options.appDir,
   }
   // The request pipeline, in order; access control goes first.
-  const middleware: Middleware[] = []
+  const refusal = bindRefusal(options.hostname, process.env[PASSWORD_ENV])
+  if (refusal !== null) return yield* new ListenError({ message: refusal })
+  let bound = { hostname: options.hostname, port: options.port }
+  const middleware: Middleware[] = [
+    accessMiddleware(createAccess({ config: services.config.current, bound: () => bound })),
+  ]
   const handle = composePipeline(middleware, makeRouter(routes))
 
   const server = yield* Effect.acquireRelease(
@@ -116,6 +129,7 @@ const make = Effect.fnUntraced(function* (options: ListenOptions) {
       }),
   )
   const port = server.port ?? options.port
+  bound = { hostname: options.hostname, port }
   return HttpServer.of({ url: formatUrl(options.hostname, port), hostname: options.hostname, port, server })
 })
 

@@ -16,6 +16,7 @@ import { ConfigInvalid } from "@tether/core"
 import type { ConfigFile } from "../../config/watch.ts"
 import { ConfigFileConflict } from "../../config/watch.ts"
 import { HttpError, MAX_BODY_BYTES, readJsonObject } from "../access.ts"
+import type { Handler } from "../context.ts"
 
 /**
  * The handler, bound to the server's config file keeper.
@@ -52,3 +53,6 @@ export const patchConfigRoute =
       return Response.json({ error: { name: "ConfigWriteFailed", message } }, { status: 500 })
     }
   }
+
+/** `PATCH /global/config`, with the server's config file keeper from the request context. */
+export const patchConfig: Handler = (request, { configFile }) => patchConfigRoute(configFile)(request)
