@@ -1,0 +1,75 @@
+/**
+ * Node apps are users too: build the package with tsc, install it as a package folder, and run a
+ * subscriber under `node` (Node 20) against a real local server that is stopped and restarted meanwhile.
+ */
+import { afterAll, describe, expect, test } from "bun:test"
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { waitFor } from "./helpers/sse-server.ts"
+import { startTetherServer } from "./helpers/tether-server.ts"
+
+const packageDir = resolve(import.meta.dir, "..")
+const tsc = resolve(packageDir, "../../node_modules/.bin/tsc")
+const root = mkdtempSync(join(tmpdir(), "tether-sdk-node-"))
+const cleanups: (() => unknown)[] = [() => rmSync(root, { recursive: true, force: true })]
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup()
+})
+
+describe("under Node", () => {
+  test("the built package subscribes, survives a server restart and resumes", async () => {
+    // The package as npm would install it: its package.json (exports map) and a fresh dist.
+    const installed = join(root, "node_modules/@tether/sdk")
+    mkdirSync(installed, { recursive: true })
+    cpSync(join(packageDir, "package.json"), join(installed, "package.json"))
+    const build = Bun.spawnSync([
+      tsc,
+      "-p",
+      join(packageDir, "tsconfig.build.json"),
+      "--outDir",
+      join(installed, "dist"),
+    ])
+    expect(`${build.stdout}${build.stderr}`).toBe("")
+    expect(build.exitCode).toBe(0)
+    cpSync(join(packageDir, "test/fixtures/node-subscriber.mjs"), join(root, "subscriber.mjs"))
+
+    const srv = await startTetherServer({ retryMs: 100 })
+    cleanups.push(() => srv.stop())
+    const node = Bun.spawn(["node", join(root, "subscriber.mjs"), srv.url], {
+      cwd: root,
+      stdout: "pipe",
+      stderr: "pipe",
+    })
+    cleanups.push(() => node.kill())
+
+    await waitFor("the node subscriber connected", () => srv.openStreams() === 1, 10_000)
+    const first = srv.publish("a", {})
+    await Bun.sleep(100)
+    await srv.stop()
+    srv.publish("b", {})
+    await Bun.sleep(300)
+    await srv.restart()
+    await waitFor("the node subscriber reconnected", () => srv.openStreams() === 1, 10_000)
+    srv.publish("done", {})
+
+    const exitCode = await node.exited
+    const stdout = await new Response(node.stdout).text()
+    const stderr = await new Response(node.stderr).text()
+    expect(stderr).toBe("")
+    expect(exitCode).toBe(0)
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+    expect(lines[0]).toEqual({ kind: "parser", parsed: [{ id: "1", event: "message", data: "node" }] })
+    expect(lines[1]).toEqual({ kind: "health", health: { healthy: true, version: "0.1.0" } })
+    const durable = lines.filter((line) => line.kind === "event" && line.id !== "").map((line) => line.type)
+    expect(durable).toEqual(["a", "b", "done"])
+    const states = lines.filter((line) => line.kind === "status").map((line) => line.state)
+    expect(states).toContain("reconnecting")
+    expect(states.at(-1)).toBe("closed")
+    const streamRequests = srv.requests.filter((request) => new URL(request.url).pathname === "/global/event")
+    expect(streamRequests.at(-1)?.headers.get("last-event-id")).toBe(first.id)
+  }, 30_000)
+})
