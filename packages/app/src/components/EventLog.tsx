@@ -18,14 +18,15 @@ import {
 import { filterEntries, knownTypes, type LogEntry } from "../context/event-log.ts"
 import { useServerSdk } from "../context/server-sdk.tsx"
 import { formatClock, previewJson } from "../lib/format.ts"
+import { createSessionSignal } from "../lib/session-signal.ts"
 
 const ROW_HEIGHT = 32
 const OVERSCAN = 8
 
 export const EventLog = (): JSX.Element => {
   const sdk = useServerSdk()
-  const [typeFilter, setTypeFilter] = createSignal("")
-  const [hideHeartbeats, setHideHeartbeats] = createSignal(true)
+  const [typeFilter, setTypeFilter] = createSessionSignal("tether.log.type", "")
+  const [hideHeartbeats, setHideHeartbeats] = createSessionSignal("tether.log.hideHeartbeats", true)
   const [paused, setPaused] = createSignal(false)
   const [frozen, setFrozen] = createSignal<{ entries: readonly LogEntry[]; total: number }>()
   const [scrollTop, setScrollTop] = createSignal(0)

@@ -14,7 +14,7 @@ export interface TimelinePlotProps {
 
 const WIDTH = 600
 const HEIGHT = 64
-const BAND_TOP = 8
+const BAND_TOP = 14
 const BAND_HEIGHT = 40
 
 const STATE_CLASS: Record<ConnectionState, string> = {
@@ -45,7 +45,6 @@ export const TimelinePlot = (props: TimelinePlotProps): JSX.Element => {
         role="img"
         aria-label={label()}
         data-heartbeats={beats().length}
-        preserveAspectRatio="none"
       >
         <rect class="band-empty" x="0" y={BAND_TOP} width={WIDTH} height={BAND_HEIGHT} />
         <For each={spans()}>
@@ -69,16 +68,16 @@ export const TimelinePlot = (props: TimelinePlotProps): JSX.Element => {
         </For>
         <line class="axis" x1="0" x2={WIDTH} y1={HEIGHT - 6} y2={HEIGHT - 6} />
       </svg>
-      <figcaption>
+      <div class="axis-labels" aria-hidden="true">
         <span>−{Math.round(windowMs() / 1000)} s</span>
-        <span class="legend">
-          <span class="key key-open">open</span>
-          <span class="key key-reconnecting">reconnecting</span>
-          <span class="key key-closed">closed</span>
-          <span class="key key-beat">heartbeat</span>
-          <span class="key key-connect">connect</span>
-        </span>
         <span>now</span>
+      </div>
+      <figcaption class="legend">
+        <span class="key key-open">open</span>
+        <span class="key key-reconnecting">reconnecting</span>
+        <span class="key key-closed">closed</span>
+        <span class="key key-beat">heartbeat</span>
+        <span class="key key-connect">connect</span>
       </figcaption>
     </figure>
   )

@@ -6,13 +6,16 @@
  */
 import type { EventEnvelope } from "@tether/core/browser"
 
+/** Any event the stream carries, built-in or published; its properties are read by type, never trusted. */
+export type StreamEvent = EventEnvelope<string, unknown>
+
 /** One received event, as the log keeps it. */
 export interface LogEntry {
   /** Position in receive order, unique for the page's lifetime: a stable key even for ephemeral events. */
   readonly seq: number
   /** When this page received it (ms epoch), as opposed to `event.time`, when the server accepted it. */
   readonly receivedAt: number
-  readonly event: EventEnvelope
+  readonly event: StreamEvent
 }
 
 /** The bounded log: the newest `capacity` entries plus counters that stay true past the cap. */
@@ -35,7 +38,7 @@ export interface EventLogState {
 
 /** One event with the time this page received it. */
 export interface Received {
-  readonly event: EventEnvelope
+  readonly event: StreamEvent
   readonly receivedAt: number
 }
 

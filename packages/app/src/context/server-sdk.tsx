@@ -9,8 +9,8 @@
  *
  * @module
  */
-import type { Config, EventEnvelope } from "@tether/core/browser"
-import { createTetherClient } from "@tether/sdk"
+import type { Config } from "@tether/core/browser"
+import { createTetherClient, type SubscriptionStatus, type TetherClient } from "@tether/sdk"
 import {
   type Accessor,
   batch,
@@ -25,27 +25,25 @@ import {
 import { createStore, reconcile } from "solid-js/store"
 import {
   type ConnectionHistory,
-  type ConnectionState,
   emptyHistory,
   recordConnect,
   recordHeartbeat,
   recordStatus,
 } from "./connection-history.ts"
-import { appendEvents, type EventLogState, emptyEventLog, type LogEntry, type Received } from "./event-log.ts"
+import {
+  appendEvents,
+  type EventLogState,
+  emptyEventLog,
+  type LogEntry,
+  type Received,
+  type StreamEvent,
+} from "./event-log.ts"
 import { createFrameBatcher, type FrameScheduler } from "./frame-batcher.ts"
 
-/** The SDK client the provider creates (or is given). */
-export type TetherClient = ReturnType<typeof createTetherClient>
+export type { TetherClient }
 
 /** The connection status, exactly as the SDK reports it (DESIGN.md, SDK section). */
-export interface ConnectionStatus {
-  readonly state: ConnectionState
-  readonly attempt: number
-  readonly nextRetryAt?: number
-  readonly lastEventAt?: number
-  readonly lastEventId?: string
-  readonly error?: unknown
-}
+export type ConnectionStatus = SubscriptionStatus
 
 /** What `GET /global/health` answers. */
 export interface ServerHealth {
@@ -69,7 +67,7 @@ export interface ServerInfo {
 }
 
 /** A listener for one event type, or `"*"` for all. */
-export type EventHandler = (event: EventEnvelope, receivedAt: number) => void
+export type EventHandler = (event: StreamEvent, receivedAt: number) => void
 
 /** What `useServerSdk()` returns. Every field that changes is an accessor. */
 export interface ServerSdk {
@@ -112,7 +110,7 @@ export interface ServerSdkProviderProps {
 }
 
 type Queued =
-  | { readonly kind: "event"; readonly event: EventEnvelope; readonly at: number }
+  | { readonly kind: "event"; readonly event: StreamEvent; readonly at: number }
   | { readonly kind: "status"; readonly status: ConnectionStatus; readonly at: number }
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
@@ -161,7 +159,7 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
     }
   }
 
-  const notify = (event: EventEnvelope, at: number) => {
+  const notify = (event: StreamEvent, at: number) => {
     for (const key of [event.type, "*"]) {
       const set = listeners.get(key)
       if (!set) continue
@@ -176,7 +174,7 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
     }
   }
 
-  const applyBuiltin = (event: EventEnvelope, at: number) => {
+  const applyBuiltin = (event: StreamEvent, at: number) => {
     const p = event.properties as Record<string, unknown>
     switch (event.type) {
       case "server.heartbeat":
@@ -229,7 +227,7 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
   const open = () => {
     subscription?.close()
     subscription = client.global.event.subscribe({
-      onEvent: (event: EventEnvelope) => {
+      onEvent: (event: StreamEvent) => {
         if (event.id !== "") lastDurableId = event.id
         batcher.push({ kind: "event", event, at: now() })
       },

@@ -51,6 +51,9 @@ const e2eRows = () =>
     rows.map((row) => ({ id: row.getAttribute("data-event-id"), type: row.getAttribute("data-event-type") })),
   )
 
+const reconnects = async () =>
+  Number.parseInt((await page.textContent("[data-field='reconnects']")) ?? "", 10)
+
 const waitForState = (state: string, timeoutMs: number) =>
   waitFor(
     async () => ((await connectionState()) === state ? true : undefined),
@@ -160,13 +163,12 @@ describe("the app against a real server", () => {
     expect(rows).toEqual(published)
     expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length)
     expect(await page.getAttribute("[data-duplicates]", "data-duplicates")).toBe("0")
-    expect(
-      Number(await page.textContent("[data-field='reconnects']").then((t) => Number.parseInt(t ?? "", 10))),
-    ).toBeGreaterThanOrEqual(1)
+    expect(await reconnects()).toBeGreaterThanOrEqual(1)
     await screenshot("04-after-restart")
   })
 
   test("changing heartbeat_ms on /settings changes the panel's cadence without a reload", async () => {
+    const reconnectsBefore = await reconnects()
     await page.click("nav >> text=Settings")
     await page.waitForSelector("#heartbeat-ms")
     await waitFor(
@@ -195,6 +197,8 @@ describe("the app against a real server", () => {
     expect(
       await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument),
     ).toBe(true)
+    // Same stream too: the new cadence reached the open connection, no reconnect was needed.
+    expect(await reconnects()).toBe(reconnectsBefore)
 
     const config = (await (await fetch(`${server?.url}/global/config`)).json()) as {
       server: { event_stream: { heartbeat_ms: number } }

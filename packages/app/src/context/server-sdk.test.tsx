@@ -1,0 +1,357 @@
+/**
+ * The provider with the real SDK client: only the network is scripted (an injected `fetch` whose
+ * event-stream response is a ReadableStream the test writes SSE frames into), and animation frames
+ * are stepped by hand, so batching is observable exactly.
+ */
+import { afterEach, describe, expect, test } from "bun:test"
+import { createTetherClient } from "@tether/sdk"
+import { createEffect, createRoot } from "solid-js"
+import { render } from "solid-js/web"
+import type { FrameScheduler } from "./frame-batcher.ts"
+import { type ServerSdk, ServerSdkProvider, useServerSdk } from "./server-sdk.tsx"
+
+const CONFIG = {
+  server: {
+    port: 4096,
+    hostname: "127.0.0.1",
+    cors: [],
+    allowed_hosts: [],
+    event_stream: { heartbeat_ms: 1000, retention_events: 10_000, max_buffered_bytes: 1_048_576 },
+  },
+}
+
+/** A scripted server: each `GET /global/event` gets a stream the test writes frames into. */
+const scriptedServer = () => {
+  const streams: {
+    controller: ReadableStreamDefaultController<Uint8Array>
+    signal: AbortSignal | undefined
+    lastEventId: string | null
+  }[] = []
+  const calls: string[] = []
+  const encoder = new TextEncoder()
+  let config: unknown = CONFIG
+  const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request = new Request(input, init)
+    const path = new URL(request.url).pathname
+    calls.push(`${request.method} ${path}`)
+    if (path === "/global/event" && request.method === "GET") {
+      const signal = init?.signal ?? request.signal
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          streams.push({
+            controller,
+            signal: signal ?? undefined,
+            lastEventId: request.headers.get("last-event-id"),
+          })
+          signal?.addEventListener("abort", () => {
+            try {
+              controller.error(new DOMException("aborted", "AbortError"))
+            } catch {}
+          })
+        },
+      })
+      return new Response(body, {
+        headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+      })
+    }
+    if (path === "/global/health") return Response.json({ healthy: true, version: "1.2.3" })
+    if (path === "/global/config" && request.method === "GET") return Response.json(config)
+    return Response.json({ error: { name: "NotFound", message: path } }, { status: 404 })
+  }) as typeof globalThis.fetch
+  const last = () => {
+    const stream = streams.at(-1)
+    if (!stream) throw new Error("no event stream was requested yet")
+    return stream
+  }
+  let nextId = 1
+  return {
+    fetch,
+    calls,
+    streams,
+    setConfig: (value: unknown) => {
+      config = value
+    },
+    /** Writes one envelope as an SSE frame to the newest stream; durable unless `id` is "". */
+    send(type: string, properties: Record<string, unknown>, id: string = String(nextId++)) {
+      const envelope = { id, type, properties, time: Date.now() }
+      const frame = `${id === "" ? "" : `id: ${id}\n`}data: ${JSON.stringify(envelope)}\n\n`
+      last().controller.enqueue(encoder.encode(frame))
+      return envelope
+    },
+    connect(heartbeatMs = 1000) {
+      last().controller.enqueue(encoder.encode("retry: 500\n\n"))
+      this.send("server.connected", { heartbeat_ms: heartbeatMs, instance: "i-1", last_event_id: null }, "")
+    },
+    end: () => last().controller.close(),
+  }
+}
+
+/** Frames stepped by the test. */
+const manualFrames = () => {
+  let queue: (() => void)[] = []
+  const scheduler: FrameScheduler = {
+    request(callback) {
+      queue.push(callback)
+      return callback
+    },
+    cancel(handle) {
+      queue = queue.filter((cb) => cb !== handle)
+    },
+  }
+  return {
+    scheduler,
+    pending: () => queue.length,
+    frame() {
+      const due = queue
+      queue = []
+      for (const cb of due) cb()
+    },
+  }
+}
+
+/** Lets the SDK's reader and promise chains run. */
+const settle = async (check?: () => boolean, timeoutMs = 3000) => {
+  const deadline = Date.now() + timeoutMs
+  do {
+    await Bun.sleep(5)
+  } while (check && !check() && Date.now() < deadline)
+}
+
+const mount = (server: ReturnType<typeof scriptedServer>, frames: ReturnType<typeof manualFrames>) => {
+  let sdk!: ServerSdk
+  const Probe = () => {
+    sdk = useServerSdk()
+    return null
+  }
+  const root = document.createElement("div")
+  const dispose = render(
+    () => (
+      <ServerSdkProvider
+        client={createTetherClient({ baseUrl: "http://127.0.0.1:4096", fetch: server.fetch })}
+        scheduler={frames.scheduler}
+      >
+        <Probe />
+      </ServerSdkProvider>
+    ),
+    root,
+  )
+  return { sdk, dispose }
+}
+
+const cleanups: (() => void)[] = []
+afterEach(() => {
+  for (const fn of cleanups.splice(0)) fn()
+})
+
+describe("ServerSdkProvider", () => {
+  test("opens one subscription and reports open once server.connected is applied", async () => {
+    const server = scriptedServer()
+    const frames = manualFrames()
+    const { sdk, dispose } = mount(server, frames)
+    cleanups.push(dispose)
+    await settle(() => server.streams.length === 1)
+    expect(server.streams.length).toBe(1)
+    server.connect(1000)
+    await settle(() => frames.pending() > 0)
+    frames.frame()
+    expect(sdk.status().state).toBe("open")
+    expect(sdk.server().heartbeatMs).toBe(1000)
+    expect(sdk.server().instance).toBe("i-1")
+    // server.connected refetches health and config.
+    await settle(() => sdk.config() !== undefined && sdk.server().health !== undefined)
+    expect(sdk.server().health?.version).toBe("1.2.3")
+    expect(sdk.config()?.server.event_stream.heartbeat_ms).toBe(1000)
+  })
+
+  test("a burst is applied in one batch per frame: one update of the log, not one per event", async () => {
+    const server = scriptedServer()
+    const frames = manualFrames()
+    const { sdk, dispose } = mount(server, frames)
+    cleanups.push(dispose)
+    await settle(() => server.streams.length === 1)
+    server.connect()
+    await settle(() => frames.pending() > 0)
+    frames.frame()
+
+    let updates = 0
+    const stop = createRoot((disposeRoot) => {
+      createEffect(() => {
+        sdk.events()
+        updates++
+      })
+      return disposeRoot
+    })
+    cleanups.push(stop)
+    const before = updates
+
+    const sent = Array.from({ length: 500 }, (_, n) => server.send("test.burst", { n }))
+    await settle(() => sdk.status().lastEventId === sent.at(-1)?.id || frames.pending() > 0)
+    await settle()
+    // Nothing is applied before the frame…
+    expect(sdk.events().filter((e) => e.event.type === "test.burst").length).toBe(0)
+    expect(frames.pending()).toBe(1)
+    frames.frame()
+    // …then all of it at once, in order.
+    const burst = sdk.events().filter((e) => e.event.type === "test.burst")
+    expect(burst.map((e) => e.event.id)).toEqual(sent.map((e) => e.id))
+    expect(updates - before).toBe(1)
+    expect(sdk.log().duplicates).toBe(0)
+  })
+
+  test("on(type) hands matching events to listeners; '*' gets all; unsubscribe stops it", async () => {
+    const server = scriptedServer()
+    const frames = manualFrames()
+    const { sdk, dispose } = mount(server, frames)
+    cleanups.push(dispose)
+    await settle(() => server.streams.length === 1)
+    const pings: string[] = []
+    const all: string[] = []
+    const off = sdk.on("test.ping", (event) => pings.push(event.id))
+    sdk.on("*", (event) => all.push(event.type))
+    server.connect()
+    server.send("test.ping", {}, "10")
+    server.send("test.other", {}, "11")
+    await settle(() => frames.pending() > 0)
+    await settle()
+    frames.frame()
+    expect(pings).toEqual(["10"])
+    expect(all).toEqual(["server.connected", "test.ping", "test.other"])
+    off()
+    server.send("test.ping", {}, "12")
+    await settle(() => frames.pending() > 0)
+    frames.frame()
+    expect(pings).toEqual(["10"])
+  })
+
+  test("heartbeats set lastHeartbeatAt and the cadence the server reports", async () => {
+    const server = scriptedServer()
+    const frames = manualFrames()
+    const { sdk, dispose } = mount(server, frames)
+    cleanups.push(dispose)
+    await settle(() => server.streams.length === 1)
+    server.connect(1000)
+    server.send("server.heartbeat", { heartbeat_ms: 2000 }, "")
+    await settle(() => frames.pending() > 0)
+    await settle()
+    frames.frame()
+    expect(sdk.lastHeartbeatAt()).toBeNumber()
+    expect(sdk.server().heartbeatMs).toBe(2000)
+    expect(sdk.history().heartbeats.length).toBe(1)
+  })
+
+  test("server.resync refetches the server's state and is counted", async () => {
+    const server = scriptedServer()
+    const frames = manualFrames()
+    const { sdk, dispose } = mount(server, frames)
+    cleanups.push(dispose)
+    await settle(() => server.streams.length === 1)
+    server.connect()
+    await settle(() => frames.pending() > 0)
+    frames.frame()
+    await settle(() => sdk.config() !== undefined)
+    const configFetches = () => server.calls.filter((c) => c === "GET /global/config").length
+    const before = configFetches()
+
+    server.setConfig({
+      ...CONFIG,
+      server: { ...CONFIG.server, event_stream: { ...CONFIG.server.event_stream, heartbeat_ms: 5000 } },
+    })
+    server.send("server.resync", { requested: "7", oldest: "40" }, "")
+    await settle(() => frames.pending() > 0)
+    frames.frame()
+    await settle(() => sdk.config()?.server.event_stream.heartbeat_ms === 5000)
+    expect(configFetches()).toBe(before + 1)
+    expect(sdk.server().resyncs).toBe(1)
+    expect(sdk.config()?.server.event_stream.heartbeat_ms).toBe(5000)
+  })
+
+  test("config.updated replaces the config without a fetch", async () => {
+    const server = scriptedServer()
+    const frames = manualFrames()
+    const { sdk, dispose } = mount(server, frames)
+    cleanups.push(dispose)
+    await settle(() => server.streams.length === 1)
+    server.connect()
+    await settle(() => frames.pending() > 0)
+    frames.frame()
+    await settle(() => sdk.config() !== undefined)
+    const fetches = server.calls.length
+    const next = {
+      ...CONFIG,
+      server: { ...CONFIG.server, event_stream: { ...CONFIG.server.event_stream, heartbeat_ms: 3000 } },
+    }
+    server.send("config.updated", { config: next, changed: ["server.event_stream.heartbeat_ms"] })
+    await settle(() => frames.pending() > 0)
+    frames.frame()
+    expect(sdk.config()?.server.event_stream.heartbeat_ms).toBe(3000)
+    expect(server.calls.length).toBe(fetches)
+  })
+
+  test("a lost connection shows reconnecting, then resumes with Last-Event-ID", async () => {
+    const server = scriptedServer()
+    const frames = manualFrames()
+    const { sdk, dispose } = mount(server, frames)
+    cleanups.push(dispose)
+    await settle(() => server.streams.length === 1)
+    server.connect()
+    server.send("test.ping", {}, "41")
+    await settle(() => frames.pending() > 0)
+    await settle()
+    frames.frame()
+    server.end()
+    await settle(() => frames.pending() > 0)
+    frames.frame()
+    expect(sdk.status().state).toBe("reconnecting")
+    expect(sdk.status().nextRetryAt).toBeNumber()
+    expect(sdk.history().reconnects).toBe(1)
+    // The SDK retries after its backoff (retry: 500 ± jitter) and sends the last id.
+    await settle(() => server.streams.length === 2, 5000)
+    expect(server.streams[1]?.lastEventId).toBe("41")
+  })
+
+  test("cleanup closes the stream, cancels the pending frame and drops listeners", async () => {
+    const server = scriptedServer()
+    const frames = manualFrames()
+    const { sdk, dispose } = mount(server, frames)
+    await settle(() => server.streams.length === 1)
+    let calls = 0
+    sdk.on("*", () => calls++)
+    server.connect()
+    await settle(() => frames.pending() > 0)
+    dispose()
+    expect(server.streams[0]?.signal?.aborted).toBe(true)
+    expect(frames.pending()).toBe(0)
+    frames.frame()
+    expect(calls).toBe(0)
+    await settle()
+    expect(server.streams.length).toBe(1)
+  })
+
+  test("pagehide closes the stream; a page restored from the back/forward cache resumes after the last event", async () => {
+    const server = scriptedServer()
+    const frames = manualFrames()
+    const { dispose } = mount(server, frames)
+    cleanups.push(dispose)
+    await settle(() => server.streams.length === 1)
+    server.connect()
+    server.send("test.ping", {}, "77")
+    await settle(() => frames.pending() > 0)
+    await settle()
+    window.dispatchEvent(new Event("pagehide"))
+    expect(server.streams[0]?.signal?.aborted).toBe(true)
+
+    const pageshow = new Event("pageshow") as Event & { persisted: boolean }
+    Object.defineProperty(pageshow, "persisted", { value: true })
+    window.dispatchEvent(pageshow)
+    await settle(() => server.streams.length === 2)
+    expect(server.streams[1]?.lastEventId).toBe("77")
+  })
+})
+
+test("useServerSdk() outside the provider throws a clear error", () => {
+  const Orphan = () => {
+    useServerSdk()
+    return null
+  }
+  expect(() => createRoot(() => Orphan())).toThrow("useServerSdk() must be called inside <ServerSdkProvider>")
+})
