@@ -83,9 +83,7 @@ export function createParser(options: ParserOptions): EventSourceParser {
       if (chunk.charCodeAt(pos) === LF) pos++
     }
     if (pending.length > 0) {
-      const lf = chunk.indexOf("\n", pos)
-      const cr = chunk.indexOf("\r", pos)
-      const end = cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf)
+      const end = lineEnd(chunk, pos)
       if (end === -1) {
         pending.push(pos === 0 ? chunk : chunk.slice(pos))
         pendingLength += length - pos
@@ -98,7 +96,7 @@ export function createParser(options: ParserOptions): EventSourceParser {
       pendingLength = 0
       parseLine(line, 0, line.length)
       pos = end + 1
-      if (end === cr) {
+      if (chunk.charCodeAt(end) !== LF) {
         if (pos === length) skipLF = true
         else if (chunk.charCodeAt(pos) === LF) pos++
       }
@@ -171,6 +169,17 @@ export function createParser(options: ParserOptions): EventSourceParser {
     // "If the line starts with a U+003A COLON character (:)": a comment.
     if (s.charCodeAt(start) === COLON) {
       if (onComment) onComment(s.slice(s.charCodeAt(start + 1) === SPACE ? start + 2 : start + 1, end))
+      return
+    }
+    // `data:` first: by far the commonest line, worth skipping the generic field split for.
+    if (
+      s.charCodeAt(start) === 100 && // d
+      s.charCodeAt(start + 1) === 97 && // a
+      s.charCodeAt(start + 2) === 116 && // t
+      s.charCodeAt(start + 3) === 97 && // a
+      s.charCodeAt(start + 4) === COLON
+    ) {
+      appendData(s.slice(s.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end))
       return
     }
     // The field name runs to the first colon; a line without one is a field with an empty value.
@@ -263,6 +272,21 @@ export function createParser(options: ParserOptions): EventSourceParser {
   }
 
   return { feed, end, reset, lastEventId: () => lastId }
+}
+
+/** Index of the first CR or LF at or after `from`, or -1. */
+function lineEnd(chunk: string, from: number): number {
+  // Tiny chunks (a slow trickle, or a byte-at-a-time test) are cheaper to walk once than to search twice.
+  if (chunk.length - from < 32) {
+    for (let i = from; i < chunk.length; i++) {
+      const c = chunk.charCodeAt(i)
+      if (c === LF || c === 13) return i
+    }
+    return -1
+  }
+  const lf = chunk.indexOf("\n", from)
+  const cr = chunk.indexOf("\r", from)
+  return cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf)
 }
 
 function isAsciiDigits(value: string): boolean {
