@@ -1,0 +1,107 @@
+/**
+ * @module
+ * `bun run release`: builds, packs each unpublished package with Bun, and publishes the tarballs
+ * through Changesets.
+ *
+ * Why not plain `changeset publish`: it runs `npm publish` in each package folder, and npm copies
+ * `workspace:*` ranges verbatim into the published package.json, which then cannot be installed.
+ * `bun pm pack` rewrites them to the siblings' real versions. So this script asks Changesets which
+ * packages are not on the registry yet (`changeset publish-plan`), packs those with Bun, refuses a
+ * tarball the pack check's static inspection finds fault with, and hands the tarballs to
+ * `changeset publish --from-pack-dir`, which publishes them in dependency order and tags the release.
+ *
+ * ```sh
+ * bun run release --dry-run   # build, plan, pack and inspect; publish nothing
+ * bun run release             # the same, then publish (npm login or NPM_TOKEN; --otp CODE for 2FA)
+ * ```
+ */
+import { mkdirSync, mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { EXPECTATIONS, inspectTarball } from "./pack-check/inspect.ts"
+import { runOk } from "./pack-check/run.ts"
+import { packPackage } from "./pack-check/tarball.ts"
+import { publicPackages, ROOT } from "./pack-check/workspace.ts"
+
+/** One entry of a Changesets publish plan (`changeset publish-plan --output`). */
+interface PlanEntry {
+  kind: "publish" | "tag-only"
+  name: string
+  version: string
+  access?: string
+  tag?: string
+  tarball?: { path: string; integrity: string }
+}
+
+interface PublishPlan {
+  version: 1
+  plan: PlanEntry[][]
+}
+
+const args = process.argv.slice(2)
+const dryRun = args.includes("--dry-run")
+const otpAt = args.indexOf("--otp")
+const otp = otpAt === -1 ? undefined : args[otpAt + 1]
+const changeset = [join(ROOT, "node_modules/.bin/changeset")]
+// Changesets 3 needs Node >= 22 when run by node; Bun runs it on any machine that has Bun.
+const bunRun = (command: string[]) => ["bun", "--bun", ...command]
+
+async function main(): Promise<number> {
+  console.log("building every package")
+  await runOk([join(ROOT, "node_modules/.bin/turbo"), "run", "build", "--filter=./packages/*"], {
+    cwd: ROOT,
+    timeoutMs: 600_000,
+  })
+
+  const out = mkdtempSync(join(tmpdir(), "tether-release-"))
+  const planFile = join(out, "publish-plan.json")
+  await runOk(bunRun([...changeset, "publish-plan", "--output", planFile]), { cwd: ROOT })
+  const plan = (await Bun.file(planFile).json()) as PublishPlan
+  const releases = plan.plan.flat().filter((entry) => entry.kind === "publish")
+  if (releases.length === 0) {
+    console.log("every package's current version is already on the registry: nothing to publish")
+    return 0
+  }
+
+  const packages = await publicPackages()
+  const versions = new Map(packages.map((pkg) => [pkg.name, pkg.version]))
+  const tarballDir = join(out, "packages")
+  mkdirSync(tarballDir)
+  let refused = false
+  for (const release of releases) {
+    const pkg = packages.find((candidate) => candidate.name === release.name)
+    if (!pkg)
+      throw new Error(`the publish plan names ${release.name}, which is not a public workspace package`)
+    const tarball = await packPackage(pkg, tarballDir)
+    const findings = await inspectTarball(tarball, {
+      relativeDir: pkg.relativeDir,
+      versions,
+      expectations: EXPECTATIONS[pkg.name],
+    })
+    for (const warning of findings.warnings) console.log(`  ! ${pkg.name}: ${warning}`)
+    if (findings.errors.length > 0) {
+      refused = true
+      console.error(`✗ ${pkg.name}@${tarball.version} will not be published:`)
+      for (const error of findings.errors) console.error(`    - ${error}`)
+      continue
+    }
+    release.tarball = { path: `packages/${tarball.path.split("/").at(-1)}`, integrity: tarball.integrity }
+    console.log(
+      `✓ packed ${release.name}@${release.version} (${release.tag ?? "latest"}): ${tarball.files.length} files`,
+    )
+  }
+  if (refused) return 1
+  await Bun.write(planFile, `${JSON.stringify(plan, null, 2)}\n`)
+
+  if (dryRun) {
+    console.log(`dry run: the tarballs and publish-plan.json are in ${out}; nothing was published`)
+    return 0
+  }
+  const publish = Bun.spawn(
+    bunRun([...changeset, "publish", "--from-pack-dir", out, ...(otp ? ["--otp", otp] : [])]),
+    { cwd: ROOT, stdio: ["inherit", "inherit", "inherit"] },
+  )
+  return await publish.exited
+}
+
+process.exit(await main())
