@@ -6,7 +6,7 @@
  */
 import { Effect } from "effect"
 import { faults } from "../fault/switch.ts"
-import { EventLogError, type EventLogShape, type LoggedEvent, type ResumePoint } from "./log.ts"
+import { EventLogError, type EventLogShape, type LoggedEvent, type ResumePoint } from "./log-shape.ts"
 import { compareSequenceIds, formatSequenceId, parseSequenceId } from "./sequence-id.ts"
 
 /** A fresh empty log. */

@@ -23,7 +23,7 @@ import {
   type LoggedEvent,
   type NewEvent,
   type ResumePoint,
-} from "./log.ts"
+} from "./log-shape.ts"
 import { compareSequenceIds, formatSequenceId, parseSequenceId } from "./sequence-id.ts"
 
 interface Row {

@@ -1,0 +1,61 @@
+/**
+ * The event log's contract, shared by every backend (kept apart from `log.ts`, which imports the
+ * backends, so that they can import this without an import cycle).
+ *
+ * @module
+ */
+import { Data, type Effect } from "effect"
+
+/** One stored durable event. `properties` is the JSON text made once at publish. */
+export interface LoggedEvent {
+  readonly id: string
+  readonly type: string
+  readonly time: number
+  readonly properties: string
+}
+
+/** What to append: the id is minted by the log. */
+export interface NewEvent {
+  readonly type: string
+  readonly time: number
+  readonly properties: string
+}
+
+/**
+ * Where a resuming client starts: replay everything after `after`, or (the id is unknown, or events
+ * after it were trimmed) a resync, naming the oldest id still retained.
+ */
+export type ResumePoint =
+  | { readonly _tag: "Replay"; readonly after: string }
+  | { readonly _tag: "Resync"; readonly oldest: string | null }
+
+/** The store failed (disk full, file removed, locked past the timeout…). */
+export class EventLogError extends Data.TaggedError("EventLogError")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/** The operations every backend provides. */
+export interface EventLogShape {
+  /** The backend's name, for logs and readiness output. */
+  readonly kind: "sqlite" | "memory"
+  /** Stores the event durably and mints its id. Ids increase in append order and are never reused. */
+  readonly append: (event: NewEvent) => Effect.Effect<LoggedEvent, EventLogError>
+  /**
+   * Readiness: one real write on the store's own connection that is not an event (no id minted,
+   * nothing replayed, retention untouched). Fails like `append` would (disk full, read-only, locked).
+   */
+  readonly probe: Effect.Effect<void, EventLogError>
+  /** Decides whether a client that last saw `requested` can be replayed without a gap. */
+  readonly resume: (requested: string) => Effect.Effect<ResumePoint, EventLogError>
+  /** Up to `limit` events after `after`, oldest first. */
+  readonly readAfter: (after: string, limit: number) => Effect.Effect<readonly LoggedEvent[], EventLogError>
+  /** The newest id, or `null` when the log is empty. */
+  readonly newest: Effect.Effect<string | null, EventLogError>
+  /** The oldest retained id, or `null` when the log is empty. */
+  readonly oldest: Effect.Effect<string | null, EventLogError>
+  /** Drops all but the newest `retain` events; returns how many were dropped. */
+  readonly trim: (retain: number) => Effect.Effect<number, EventLogError>
+  /** Orders two ids of this log (negative, zero, positive). */
+  readonly compare: (a: string, b: string) => number
+}

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { startServer, type TetherServer } from "../start.ts"
+import { resolveAppDir } from "./static.ts"
+
+const dist = mkdtempSync(join(tmpdir(), "tether-app-"))
+let server: TetherServer
+
+beforeAll(async () => {
+  mkdirSync(join(dist, "assets"))
+  writeFileSync(join(dist, "index.html"), "<!doctype html><title>Tether</title>")
+  writeFileSync(join(dist, "assets", "index-abc123.js"), "console.log(1)")
+  writeFileSync(join(dist, "assets", "index-abc123.css"), "body{}")
+  server = await startServer({ port: 0, hostname: "127.0.0.1", eventLog: "memory", appDir: dist, config: {} })
+})
+afterAll(async () => {
+  await server.stop()
+  rmSync(dist, { recursive: true, force: true })
+})
+
+describe("the built app at /", () => {
+  test("serves index.html and assets with their content types and cache rules", async () => {
+    const index = await fetch(`${server.url}/`)
+    expect(index.status).toBe(200)
+    expect(index.headers.get("content-type")).toMatch(/^text\/html/)
+    expect(index.headers.get("cache-control")).toBe("no-cache")
+    expect(await index.text()).toContain("<title>Tether</title>")
+    const js = await fetch(`${server.url}/assets/index-abc123.js`)
+    expect(js.headers.get("content-type")).toMatch(/javascript/)
+    expect(js.headers.get("cache-control")).toContain("immutable")
+    const css = await fetch(`${server.url}/assets/index-abc123.css`)
+    expect(css.headers.get("content-type")).toMatch(/^text\/css/)
+  })
+
+  test("page paths fall back to index.html; missing assets, API paths and escapes do not", async () => {
+    const page = await fetch(`${server.url}/settings/stream`)
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain("<title>Tether</title>")
+    expect((await fetch(`${server.url}/assets/missing.js`)).status).toBe(404)
+    const api = await fetch(`${server.url}/global/unknown`)
+    expect(api.status).toBe(404)
+    expect(api.headers.get("content-type")).toMatch(/json/)
+    const outside = await fetch(`${server.url}/%2e%2e/%2e%2e/etc/passwd`)
+    expect(await outside.text()).not.toContain("root:")
+  })
+
+  test("the app package is found through module resolution", () => {
+    expect(resolveAppDir()).toMatch(/app[/\\]dist$/)
+  })
+})
