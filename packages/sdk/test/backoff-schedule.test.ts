@@ -99,4 +99,25 @@ describe("reconnect schedule (injected clock and random)", () => {
     expect(clock.pendingDelays()).toEqual([])
     expect(srv.requests).toHaveLength(1)
   })
+
+  test("a long outage (over two minutes of clock time) ends in a resume with Last-Event-ID", async () => {
+    const port = await closedPort()
+    const clock = createFakeClock()
+    const handle = open(`http://127.0.0.1:${port}/`, clock, { lastEventId: "41" })
+    let waited = 0
+    for (let attempt = 1; attempt <= 9; attempt++) waited += await nextDelay(handle, clock, attempt)
+    expect(waited).toBe(121_500)
+    await waitFor(
+      "attempt 10 scheduled",
+      () => handle.status().attempt === 10 && handle.status().nextRetryAt !== undefined,
+    )
+    // The server comes back on the same port while the client waits its capped delay.
+    const srv = await startServer((_request, _seen, open) => open(frame("back", "42")), port)
+    cleanups.push(() => srv.stop())
+    expect(clock.pendingDelays()).toEqual([30_000])
+    clock.advance(30_000)
+    await waitFor("resumed", () => handle.status().lastEventId === "42")
+    expect(srv.requests[0]?.headers.get("last-event-id")).toBe("41")
+    expect(handle.status()).toMatchObject({ state: "open", attempt: 0 })
+  })
 })
