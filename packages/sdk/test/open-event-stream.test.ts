@@ -276,8 +276,17 @@ describe("openEventStream", () => {
     const srv = await server((_request, _seen, open) => open(frame("x")))
     let handle: EventStreamHandle | undefined
     const statuses: string[] = []
+    let timersSet = 0
     handle = openEventStream(srv.url, {
       backoff: { baseMs: 10, capMs: 10, jitter: 0 },
+      clock: {
+        now: () => Date.now(),
+        setTimeout: (callback, ms) => {
+          timersSet++
+          return setTimeout(callback, ms)
+        },
+        clearTimeout: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
+      },
       onStatus: (status) => {
         statuses.push(status.state)
         if (status.state === "reconnecting") handle?.close()
@@ -290,6 +299,7 @@ describe("openEventStream", () => {
     await waitFor("closed", () => handle?.status().state === "closed")
     await Bun.sleep(100)
     expect(srv.requests).toHaveLength(1)
+    expect(timersSet).toBe(0)
     expect(statuses).toEqual(["connecting", "open", "open", "reconnecting", "closed"])
   })
 

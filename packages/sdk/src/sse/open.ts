@@ -171,6 +171,8 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
     nextRetryAt = clock.now() + delay
     lastError = error
     changed()
+    // onStatus may have called close(): then no timer may outlive the stream.
+    if (closed) return
     retryTimer = clock.setTimeout(() => {
       retryTimer = undefined
       void connect()
