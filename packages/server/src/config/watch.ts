@@ -25,6 +25,7 @@ import {
   applyPatchToConfigText,
   type Config,
   ConfigInvalid,
+  defaultConfig,
   defaultConfigDir,
   EventType,
   mergeConfigPatch,
@@ -129,16 +130,14 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
 
   /** Applies a validated file config live, keeping the bound address; announces the change. */
   const applyLive = async (fileConfig: Config, origin: string): Promise<Config> => {
-    const running = options.live.current()
-    const { port, hostname } = running.server
-    if (fileConfig.server.port !== port || fileConfig.server.hostname !== hostname) {
-      const wanted = `${fileConfig.server.hostname}:${fileConfig.server.port}`
-      if (wanted !== (lastAddressNotice ?? `${hostname}:${port}`)) {
-        log(
-          `${origin}: server address ${wanted} takes effect at the next start (listening on ${hostname}:${port})`,
-        )
-      }
-      lastAddressNotice = wanted
+    const { port, hostname } = options.live.current().server
+    // Compared with the file's previous address, not the running one: --port/--hostname override the file.
+    const wanted = addressOf(fileConfig)
+    if (wanted !== fileAddress) {
+      log(
+        `${origin}: server address ${wanted} takes effect at the next start (listening on ${hostname}:${port})`,
+      )
+      fileAddress = wanted
     }
     const next: Config = { ...fileConfig, server: { ...fileConfig.server, port, hostname } }
     const changed = await options.live.set(next)
@@ -155,7 +154,18 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
     }
     return options.live.current()
   }
-  let lastAddressNotice: string | undefined
+  // The address the file asks for, as last read: set from the file's text before any change applies.
+  let fileAddress: string | undefined
+  const noteFileAddress = (text: string | null, file: string): void => {
+    if (fileAddress !== undefined) return
+    let config = defaultConfig()
+    try {
+      if (text !== null) config = parseConfigText(text, file)
+    } catch {
+      // Invalid now (a hand edit in progress): the defaults are the best guess of what it asked.
+    }
+    fileAddress = addressOf(config)
+  }
 
   const patch = (body: unknown): Promise<Config> =>
     serial(async () => {
@@ -163,6 +173,7 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
       validateConfig(merged, null)
       const target = path ?? join(defaultConfigDir(options.env ?? process.env), CREATED_CONFIG_NAME)
       const before = await readIfExists(target)
+      noteFileAddress(before, target)
       let text: string
       try {
         text = applyPatchToConfigText(before ?? "", body, target)
@@ -195,6 +206,7 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
         return
       }
       if (text === lastText) return
+      noteFileAddress(lastText, file)
       lastText = text
       let fileConfig: Config
       try {
@@ -255,6 +267,8 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
     },
   }
 }
+
+const addressOf = (config: Config): string => `${config.server.hostname}:${config.server.port}`
 
 const NEW_FILE_HEADER =
   "// Tether config, created by PATCH /global/config. Every key: `tether config schema`.\n"
