@@ -15,7 +15,8 @@ import {
   Show,
   untrack,
 } from "solid-js"
-import { filterEntries, knownTypes, type LogEntry } from "../context/event-log.ts"
+import { at, slice } from "../context/chunked-list.ts"
+import { indexOfSeq, knownTypes, type LogEntry, type LogView, updateView } from "../context/event-log.ts"
 import { useServerSdk } from "../context/server-sdk.tsx"
 import { formatClock, previewJson } from "../lib/format.ts"
 import { createSessionSignal } from "../lib/session-signal.ts"
@@ -28,7 +29,7 @@ export const EventLog = (): JSX.Element => {
   const [typeFilter, setTypeFilter] = createSessionSignal("tether.log.type", "")
   const [hideHeartbeats, setHideHeartbeats] = createSessionSignal("tether.log.hideHeartbeats", true)
   const [paused, setPaused] = createSignal(false)
-  const [frozen, setFrozen] = createSignal<{ entries: readonly LogEntry[]; total: number }>()
+  const [frozen, setFrozen] = createSignal<{ view: LogView; total: number }>()
   const [scrollTop, setScrollTop] = createSignal(0)
   const [viewportHeight, setViewportHeight] = createSignal(400)
   const [selected, setSelected] = createSignal<LogEntry>()
@@ -36,10 +37,11 @@ export const EventLog = (): JSX.Element => {
   // Follow new events while the user is at the bottom; stop following once they scroll up to read.
   let stickToBottom = true
 
-  const live = createMemo(() =>
-    filterEntries(sdk.events(), { type: typeFilter(), hideHeartbeats: hideHeartbeats() }),
+  // Incremental: each frame only filters the events that arrived, whatever the log's size.
+  const live = createMemo<LogView | undefined>((previous) =>
+    updateView(previous, sdk.log(), { type: typeFilter(), hideHeartbeats: hideHeartbeats() }),
   )
-  const shown = () => frozen()?.entries ?? live()
+  const shown = (): LogView => frozen()?.view ?? (live() as LogView)
   const newWhilePaused = () => {
     const f = frozen()
     return f ? sdk.log().total - f.total : 0
@@ -51,23 +53,21 @@ export const EventLog = (): JSX.Element => {
       setFrozen(undefined)
       setPaused(false)
     } else {
-      setFrozen({ entries: untrack(live), total: untrack(sdk.log).total })
+      // Views are immutable: keeping this version is the whole snapshot.
+      setFrozen({ view: untrack(live) as LogView, total: untrack(sdk.log).total })
       setPaused(true)
     }
   }
 
   const range = createMemo(() => {
-    const count = shown().length
+    const count = shown().list.length
     const first = Math.max(0, Math.floor(scrollTop() / ROW_HEIGHT) - OVERSCAN)
     const last = Math.min(count, Math.ceil((scrollTop() + viewportHeight()) / ROW_HEIGHT) + OVERSCAN)
     return { first, last }
   })
   const visible = createMemo(() => {
     const { first, last } = range()
-    const list = shown()
-    const rows: { entry: LogEntry; index: number }[] = []
-    for (let i = first; i < last; i++) rows.push({ entry: list[i] as LogEntry, index: i })
-    return rows
+    return slice(shown().list, first, last).map((entry, i) => ({ entry, index: first + i }))
   })
 
   const onScroll = () => {
@@ -77,7 +77,7 @@ export const EventLog = (): JSX.Element => {
 
   createEffect(
     on(
-      () => shown().length,
+      () => shown().list.length,
       () => {
         if (stickToBottom && viewport) {
           viewport.scrollTop = viewport.scrollHeight
@@ -97,11 +97,13 @@ export const EventLog = (): JSX.Element => {
   })
 
   const moveSelection = (delta: number) => {
-    const list = shown()
-    if (list.length === 0) return
-    const current = list.findIndex((e) => e.seq === selected()?.seq)
-    const index = Math.min(list.length - 1, Math.max(0, current === -1 ? list.length - 1 : current + delta))
-    setSelected(list[index])
+    const view = shown()
+    const count = view.list.length
+    if (count === 0) return
+    const chosen = selected()
+    const current = chosen === undefined ? -1 : indexOfSeq(view, chosen.seq)
+    const index = Math.min(count - 1, Math.max(0, current === -1 ? count - 1 : current + delta))
+    setSelected(at(view.list, index))
     const top = index * ROW_HEIGHT
     if (top < viewport.scrollTop) viewport.scrollTop = top
     else if (top + ROW_HEIGHT > viewport.scrollTop + viewport.clientHeight)
@@ -124,7 +126,7 @@ export const EventLog = (): JSX.Element => {
         <h2 id="log-title">Events</h2>
         <p class="counts" data-field="log-counts">
           <span data-total={sdk.log().total}>{sdk.log().total} received</span>
-          <span>{shown().length} shown</span>
+          <span>{shown().list.length} shown</span>
           <Show when={sdk.log().evicted > 0}>
             <span>
               {sdk.log().evicted} oldest dropped (cap {sdk.log().capacity})
@@ -179,7 +181,7 @@ export const EventLog = (): JSX.Element => {
         onKeyDown={onKeyDown}
         data-paused={paused() ? "true" : "false"}
       >
-        <div class="spacer" style={{ height: `${shown().length * ROW_HEIGHT}px` }}>
+        <div class="spacer" style={{ height: `${shown().list.length * ROW_HEIGHT}px` }}>
           <For each={visible()}>
             {(row) => (
               // biome-ignore lint/a11y/useKeyWithClickEvents: the listbox handles the keys (arrows, Home, End)
@@ -207,7 +209,7 @@ export const EventLog = (): JSX.Element => {
           </For>
         </div>
       </div>
-      <Show when={shown().length === 0}>
+      <Show when={shown().list.length === 0}>
         <p class="empty">No events{typeFilter() || hideHeartbeats() ? " match the filter" : " yet"}.</p>
       </Show>
 

@@ -1,10 +1,17 @@
 /**
- * The event log as pure data: what the app keeps of the stream, and the functions that fold a batch
- * of events into it. No Solid, no DOM, no clock: the provider owns those and calls these.
+ * The event log as pure data: what the app keeps of the stream, the function that folds a batch of
+ * events into it, and the filtered view the log component shows. No Solid, no DOM, no clock: the
+ * provider owns those and calls these.
+ *
+ * Every update returns a new state and leaves the old one valid, yet costs O(batch + n/1024), not
+ * O(n): entries live in a chunked list (see `chunked-list.ts`) and durable ids in generations of at
+ * most 1024, so only the newest chunk and generation are copied. That keeps a log of 100 000 events
+ * well inside a frame while a burst arrives.
  *
  * @module
  */
 import type { EventEnvelope } from "@tether/core/browser"
+import { at, type ChunkedList, dropFront, emptyList, lowerBound, pushAll } from "./chunked-list.ts"
 
 /** Any event the stream carries, built-in or published; its properties are read by type, never trusted. */
 export type StreamEvent = EventEnvelope<string, unknown>
@@ -18,21 +25,27 @@ export interface LogEntry {
   readonly event: StreamEvent
 }
 
+/** Durable ids received in one stretch of the log; dropped once all of its entries are evicted. */
+interface IdGeneration {
+  readonly ids: ReadonlySet<string>
+  /** The seq of the newest entry whose id is in this generation. */
+  readonly lastSeq: number
+}
+
 /** The bounded log: the newest `capacity` entries plus counters that stay true past the cap. */
 export interface EventLogState {
   readonly capacity: number
   /** Oldest first. */
-  readonly entries: readonly LogEntry[]
-  /** Every event ever appended (dropped-by-cap ones included, duplicates excluded). */
+  readonly entries: ChunkedList<LogEntry>
+  /** Every event ever appended (evicted ones included, duplicates excluded). */
   readonly total: number
   /** Entries dropped from the front because the log was full. */
   readonly evicted: number
-  /** Durable events received again with an id the log already holds: kept out, but counted, never hidden. */
+  /** Durable events received again with an id already received: kept out, but counted, never hidden. */
   readonly duplicates: number
   /** How many events of each type were received. */
   readonly countsByType: Readonly<Record<string, number>>
-  /** Durable ids currently in `entries`, for duplicate detection. */
-  readonly ids: ReadonlySet<string>
+  readonly seen: readonly IdGeneration[]
   readonly nextSeq: number
 }
 
@@ -42,8 +55,11 @@ export interface Received {
   readonly receivedAt: number
 }
 
-/** Default capacity: enough for a long session, small enough that a filter over it stays under a frame. */
+/** Default capacity: enough for a long session; updates cost the same at any size. */
 export const DEFAULT_LOG_CAPACITY = 100_000
+
+/** Durable ids per generation: the newest one is copied per update, older ones are shared. */
+export const ID_GENERATION = 4096
 
 /**
  * An empty log.
@@ -59,12 +75,12 @@ export const emptyEventLog = (capacity: number = DEFAULT_LOG_CAPACITY): EventLog
   }
   return {
     capacity,
-    entries: [],
+    entries: emptyList(),
     total: 0,
     evicted: 0,
     duplicates: 0,
     countsByType: {},
-    ids: new Set(),
+    seen: [],
     nextSeq: 0,
   }
 }
@@ -73,40 +89,60 @@ export const emptyEventLog = (capacity: number = DEFAULT_LOG_CAPACITY): EventLog
  * Folds one batch of events (in receive order) into the log. Returns the same state object when the
  * batch is empty, so a memo over it does not fire for nothing.
  *
- * A durable id seen again is counted in `duplicates` and not appended: the SDK resumes with
+ * A durable id received again is counted in `duplicates` and not appended: the SDK resumes with
  * `Last-Event-ID`, so a duplicate means a bug upstream, and the panel shows the count instead of a
- * doubled row. Ephemeral events (id `""`) are never duplicates.
+ * doubled row. Ids are remembered a little past eviction (until their whole generation is evicted),
+ * so an old event sent again still counts as a duplicate. Ephemeral events (id `""`) are never duplicates.
  */
 export const appendEvents = (state: EventLogState, batch: readonly Received[]): EventLogState => {
   if (batch.length === 0) return state
-  // One copy of the set and of the array per batch, not per event: a burst of n events costs O(n + size).
-  const ids = new Set(state.ids)
+  const older = state.seen.slice()
+  const youngest = older.at(-1)
+  // The newest generation is copied (at most ID_GENERATION ids), the older ones are shared.
+  let young: Set<string>
+  let youngLastSeq: number
+  if (youngest && youngest.ids.size < ID_GENERATION) {
+    older.pop()
+    young = new Set(youngest.ids)
+    youngLastSeq = youngest.lastSeq
+  } else {
+    young = new Set()
+    youngLastSeq = -1
+  }
+  const known = (id: string) => young.has(id) || older.some((g) => g.ids.has(id))
+
   const counts: Record<string, number> = { ...state.countsByType }
   const added: LogEntry[] = []
   let duplicates = state.duplicates
   let seq = state.nextSeq
   for (const { event, receivedAt } of batch) {
     if (event.id !== "") {
-      if (ids.has(event.id)) {
+      if (known(event.id)) {
         duplicates++
         continue
       }
-      ids.add(event.id)
+      if (young.size >= ID_GENERATION) {
+        older.push({ ids: young, lastSeq: youngLastSeq })
+        young = new Set()
+      }
+      young.add(event.id)
+      youngLastSeq = seq
     }
     counts[event.type] = (counts[event.type] ?? 0) + 1
     added.push({ seq: seq++, receivedAt, event })
   }
-  let entries = added.length === 0 ? state.entries : state.entries.concat(added)
-  let evicted = state.evicted
+  if (young.size > 0) older.push({ ids: young, lastSeq: youngLastSeq })
+
+  let entries = pushAll(state.entries, added)
   const overflow = entries.length - state.capacity
+  let evicted = state.evicted
   if (overflow > 0) {
-    for (let i = 0; i < overflow; i++) {
-      const id = (entries[i] as LogEntry).event.id
-      if (id !== "") ids.delete(id)
-    }
-    entries = entries.slice(overflow)
+    entries = dropFront(entries, overflow)
     evicted += overflow
   }
+  const oldestSeq = at(entries, 0)?.seq ?? seq
+  const seen = older.filter((g) => g.lastSeq >= oldestSeq)
+
   return {
     capacity: state.capacity,
     entries,
@@ -114,7 +150,7 @@ export const appendEvents = (state: EventLogState, batch: readonly Received[]): 
     evicted,
     duplicates,
     countsByType: counts,
-    ids,
+    seen,
     nextSeq: seq,
   }
 }
@@ -127,15 +163,60 @@ export interface LogFilter {
   readonly hideHeartbeats: boolean
 }
 
-/** The entries a filter keeps, oldest first. Returns `entries` itself when nothing is filtered out. */
-export const filterEntries = (entries: readonly LogEntry[], filter: LogFilter): readonly LogEntry[] => {
+/** Whether an entry passes a filter. */
+export const matchesFilter = (entry: LogEntry, filter: LogFilter): boolean => {
+  const type = entry.event.type
+  if (filter.hideHeartbeats && type === "server.heartbeat") return false
   const needle = filter.type.trim().toLowerCase()
-  if (needle === "" && !filter.hideHeartbeats) return entries
-  return entries.filter((entry) => {
-    const type = entry.event.type
-    if (filter.hideHeartbeats && type === "server.heartbeat") return false
-    return needle === "" || type.toLowerCase().includes(needle)
-  })
+  return needle === "" || type.toLowerCase().includes(needle)
+}
+
+/** What the log component shows: the entries that pass `filter`, oldest first. */
+export interface LogView {
+  readonly filter: LogFilter
+  readonly list: ChunkedList<LogEntry>
+  /** Entries with a seq below this were already considered. */
+  readonly nextSeq: number
+}
+
+const seqOf = (entry: LogEntry) => entry.seq
+const sameFilter = (a: LogFilter, b: LogFilter) =>
+  a.hideHeartbeats === b.hideHeartbeats && a.type.trim().toLowerCase() === b.type.trim().toLowerCase()
+
+/**
+ * Brings a view up to date with the log. With the same filter it only looks at the entries added and
+ * evicted since (O(batch + log n)); a new filter rebuilds it once. Returns `view` itself when nothing
+ * it shows changed.
+ *
+ * @example
+ * let view = updateView(undefined, log, { type: "build.", hideHeartbeats: true })
+ * view = updateView(view, nextLog, view.filter)
+ */
+export const updateView = (view: LogView | undefined, log: EventLogState, filter: LogFilter): LogView => {
+  if (view === undefined || !sameFilter(view.filter, filter)) {
+    const kept: LogEntry[] = []
+    for (let i = 0; i < log.entries.length; i++) {
+      const entry = at(log.entries, i) as LogEntry
+      if (matchesFilter(entry, filter)) kept.push(entry)
+    }
+    return { filter, list: pushAll(emptyList(), kept), nextSeq: log.nextSeq }
+  }
+  if (view.nextSeq === log.nextSeq) return view
+  const added: LogEntry[] = []
+  for (let i = lowerBound(log.entries, view.nextSeq, seqOf); i < log.entries.length; i++) {
+    const entry = at(log.entries, i) as LogEntry
+    if (matchesFilter(entry, filter)) added.push(entry)
+  }
+  let list = pushAll(view.list, added)
+  const oldestSeq = at(log.entries, 0)?.seq ?? log.nextSeq
+  list = dropFront(list, lowerBound(list, oldestSeq, seqOf))
+  return { filter: view.filter, list, nextSeq: log.nextSeq }
+}
+
+/** The index of the entry with `seq` in a view, or -1. */
+export const indexOfSeq = (view: LogView, seq: number): number => {
+  const index = lowerBound(view.list, seq, seqOf)
+  return at(view.list, index)?.seq === seq ? index : -1
 }
 
 /** The types seen so far, most frequent first: the filter's suggestions. */

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, test } from "bun:test"
 import { createTetherClient } from "@tether/sdk"
 import { createEffect, createRoot } from "solid-js"
 import { render } from "solid-js/web"
+import { toArray } from "./chunked-list.ts"
 import type { FrameScheduler } from "./frame-batcher.ts"
 import { type ServerSdk, ServerSdkProvider, useServerSdk } from "./server-sdk.tsx"
 
@@ -188,11 +189,11 @@ describe("ServerSdkProvider", () => {
     await settle(() => sdk.status().lastEventId === sent.at(-1)?.id || frames.pending() > 0)
     await settle()
     // Nothing is applied before the frame…
-    expect(sdk.events().filter((e) => e.event.type === "test.burst").length).toBe(0)
+    expect(toArray(sdk.events()).filter((e) => e.event.type === "test.burst").length).toBe(0)
     expect(frames.pending()).toBe(1)
     frames.frame()
     // …then all of it at once, in order.
-    const burst = sdk.events().filter((e) => e.event.type === "test.burst")
+    const burst = toArray(sdk.events()).filter((e) => e.event.type === "test.burst")
     expect(burst.map((e) => e.event.id)).toEqual(sent.map((e) => e.id))
     expect(updates - before).toBe(1)
     expect(sdk.log().duplicates).toBe(0)

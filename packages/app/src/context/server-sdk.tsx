@@ -23,6 +23,7 @@ import {
   useContext,
 } from "solid-js"
 import { createStore, reconcile } from "solid-js/store"
+import type { ChunkedList } from "./chunked-list.ts"
 import {
   type ConnectionHistory,
   emptyHistory,
@@ -73,8 +74,8 @@ export type EventHandler = (event: StreamEvent, receivedAt: number) => void
 export interface ServerSdk {
   readonly client: TetherClient
   readonly status: Accessor<ConnectionStatus>
-  /** The bounded log's entries, oldest first. */
-  readonly events: Accessor<readonly LogEntry[]>
+  /** The bounded log's entries, oldest first (a chunked list: `at(list, i)`, `slice`, `toArray`). */
+  readonly events: Accessor<ChunkedList<LogEntry>>
   /** The whole log state: entries and the counters that stay true past the cap. */
   readonly log: Accessor<EventLogState>
   /** When this page last received a `server.heartbeat` (ms epoch). */
