@@ -1,0 +1,166 @@
+/**
+ * The panel and the log rendered into happy-dom inside the real provider and SDK client; only the
+ * network (scripted fetch) and animation frames (stepped by hand) are doubles.
+ */
+import { afterEach, describe, expect, test } from "bun:test"
+import { createTetherClient } from "@tether/sdk"
+import type { JSX } from "solid-js"
+import { render } from "solid-js/web"
+import { manualFrames, scriptedServer, settle } from "../../test/helpers/scripted-server.ts"
+import { ServerSdkProvider } from "../context/server-sdk.tsx"
+import { ConnectionPanel } from "./ConnectionPanel.tsx"
+import { EventLog } from "./EventLog.tsx"
+
+const cleanups: (() => void)[] = []
+afterEach(() => {
+  for (const fn of cleanups.splice(0)) fn()
+  sessionStorage.clear()
+})
+
+const mount = async (ui: () => JSX.Element) => {
+  const server = scriptedServer()
+  const frames = manualFrames()
+  const root = document.createElement("div")
+  document.body.append(root)
+  const dispose = render(
+    () => (
+      <ServerSdkProvider
+        client={createTetherClient({ baseUrl: "http://127.0.0.1:4096", fetch: server.fetch })}
+        scheduler={frames.scheduler}
+      >
+        {ui()}
+      </ServerSdkProvider>
+    ),
+    root,
+  )
+  cleanups.push(() => {
+    dispose()
+    root.remove()
+  })
+  await settle(() => server.streams.length === 1)
+  /** Sends frames, waits for the SDK to deliver them, applies the frame. */
+  const deliver = async (send: () => void) => {
+    send()
+    await settle(() => frames.pending() > 0)
+    await settle()
+    frames.frame()
+  }
+  return { server, frames, root, deliver }
+}
+
+describe("ConnectionPanel", () => {
+  test("shows connecting, then open with the server's heartbeat", async () => {
+    const { server, root, deliver } = await mount(() => <ConnectionPanel />)
+    const panel = () => root.querySelector("[data-connection-state]") as HTMLElement
+    expect(panel().dataset.connectionState).toBe("connecting")
+    await deliver(() => {
+      server.connect(1000)
+      server.send("server.heartbeat", { heartbeat_ms: 1000 }, "")
+    })
+    expect(panel().dataset.connectionState).toBe("open")
+    expect(panel().dataset.heartbeatMs).toBe("1000")
+    expect(root.querySelector("[role='status']")?.textContent).toBe("Open")
+    expect(root.querySelector("[data-field='heartbeat-ms']")?.textContent).toContain("1.0 s")
+    expect(root.querySelector("[data-field='heartbeat-age']")?.textContent).toMatch(/ms ago|s ago/)
+  })
+
+  test("a dropped stream shows reconnecting with a countdown and a reconnect button", async () => {
+    const { server, root, deliver, frames } = await mount(() => <ConnectionPanel />)
+    await deliver(() => server.connect(1000))
+    server.end()
+    await settle(() => frames.pending() > 0)
+    frames.frame()
+    const panel = root.querySelector("[data-connection-state]") as HTMLElement
+    expect(panel.dataset.connectionState).toBe("reconnecting")
+    const countdown = root.querySelector("[data-retry-in]") as HTMLElement
+    expect(countdown).not.toBeNull()
+    expect(Number(countdown.dataset.retryIn)).toBeGreaterThanOrEqual(0)
+    expect(countdown.textContent).toMatch(/^in \d+ s$/)
+    expect(root.querySelector("[data-field='reconnects']")?.textContent).toContain("1")
+    const button = [...root.querySelectorAll("button")].find((b) => b.textContent === "Reconnect now")
+    expect(button).toBeDefined()
+    // "Reconnect now" opens a new stream at once, without waiting for the backoff.
+    const before = server.streams.length
+    button?.click()
+    await settle(() => server.streams.length > before)
+    expect(server.streams.length).toBe(before + 1)
+  })
+})
+
+describe("EventLog", () => {
+  test("renders only the rows in view, with the test hooks, however many events arrive", async () => {
+    const { server, root, deliver } = await mount(() => <EventLog />)
+    await deliver(() => {
+      server.connect()
+      for (let n = 0; n < 5000; n++) server.send("load.tick", { n })
+    })
+    expect(root.querySelector("[data-total]")?.getAttribute("data-total")).toBe("5001")
+    const rows = root.querySelectorAll("[data-event-id]")
+    expect(rows.length).toBeGreaterThan(5)
+    expect(rows.length).toBeLessThan(60)
+    const first = rows[0] as HTMLElement
+    expect(first.dataset.eventType).toBe("server.connected")
+    expect(first.dataset.eventId).toBe("")
+    expect((rows[1] as HTMLElement).dataset.eventId).toBe("1")
+    // The spacer keeps the full height, so the scrollbar tells the log's true size.
+    expect((root.querySelector(".spacer") as HTMLElement).style.height).toBe(`${5001 * 32}px`)
+  })
+
+  test("filters by type and hides heartbeats by default", async () => {
+    const { server, root, deliver } = await mount(() => <EventLog />)
+    await deliver(() => {
+      server.connect()
+      server.send("server.heartbeat", { heartbeat_ms: 1000 }, "")
+      server.send("build.started", {})
+      server.send("test.ping", {})
+      server.send("build.finished", {})
+    })
+    const types = () =>
+      [...root.querySelectorAll("[data-event-type]")].map((r) => r.getAttribute("data-event-type"))
+    expect(types()).toEqual(["server.connected", "build.started", "test.ping", "build.finished"])
+    const input = root.querySelector("input[type='search']") as HTMLInputElement
+    input.value = "BUILD."
+    input.dispatchEvent(new Event("input", { bubbles: true }))
+    expect(types()).toEqual(["build.started", "build.finished"])
+    const hide = root.querySelector("input[type='checkbox']") as HTMLInputElement
+    input.value = ""
+    input.dispatchEvent(new Event("input", { bubbles: true }))
+    hide.click()
+    expect(types()).toContain("server.heartbeat")
+  })
+
+  test("pause freezes the rows and counts what arrives; resume shows it", async () => {
+    const { server, root, deliver } = await mount(() => <EventLog />)
+    await deliver(() => {
+      server.connect()
+      server.send("test.ping", { n: 1 })
+    })
+    const pause = [...root.querySelectorAll("button")].find(
+      (b) => b.textContent === "Pause",
+    ) as HTMLButtonElement
+    pause.click()
+    expect(pause.getAttribute("aria-pressed")).toBe("true")
+    await deliver(() => {
+      server.send("test.ping", { n: 2 })
+      server.send("test.ping", { n: 3 })
+    })
+    const ids = () =>
+      [...root.querySelectorAll("[data-event-type='test.ping']")].map((r) => r.getAttribute("data-event-id"))
+    expect(ids()).toEqual(["1"])
+    expect(root.textContent).toContain("Paused · 2 new")
+    pause.click()
+    expect(ids()).toEqual(["1", "2", "3"])
+  })
+
+  test("a clicked row shows the whole event", async () => {
+    const { server, root, deliver } = await mount(() => <EventLog />)
+    await deliver(() => {
+      server.connect()
+      server.send("test.ping", { hello: "world" })
+    })
+    const row = root.querySelector("[data-event-id='1']") as HTMLElement
+    row.click()
+    expect(row.getAttribute("aria-selected")).toBe("true")
+    expect(root.querySelector(".detail pre")?.textContent).toContain('"hello": "world"')
+  })
+})
