@@ -94,3 +94,23 @@ test("a bad supervisor flag is refused with the flag named", async () => {
     '--ready-grace-ms: expected a whole number of milliseconds ≥ 1, got "soon"',
   )
 })
+
+test("a child whose supervisor was SIGKILLed stops on its own", async () => {
+  const sup = run([SUPERVISOR, "--supervise", "--port", "0", ...FAST])
+  await sup.waitFor("stdout", /^tether listening on/)
+  const child = childPids(sup.stderr)[0] as number
+  pids.push(child)
+  sup.proc.kill("SIGKILL")
+  await sup.proc.exited
+  const deadline = Date.now() + 5000
+  let alive = true
+  while (alive && Date.now() < deadline) {
+    await Bun.sleep(100)
+    try {
+      process.kill(child, 0)
+    } catch {
+      alive = false
+    }
+  }
+  expect(alive).toBe(false)
+})
