@@ -62,7 +62,10 @@ export interface TetherClient {
     }
     readonly event: {
       /** `POST /global/event`: publishes an event to every subscriber; resolves with its durable id. */
-      publish<Type extends string>(input: PublishInput<Type>, options?: CallOptions): Promise<PublishResponse>
+      publish<Type extends string, Properties extends object = Record<string, unknown>>(
+        input: PublishInput<Type, Properties>,
+        options?: CallOptions,
+      ): Promise<PublishResponse>
       /** Subscribes to `GET /global/event`, reconnecting and resuming by itself until closed. */
       subscribe(options: SubscribeOptions): Subscription
       /** The same subscription as an async iterator; `break` (or the signal) closes it. */

@@ -53,7 +53,11 @@ describe("createTetherClient: HTTP calls", () => {
     expect(await client.global.health()).toEqual({ healthy: true, version: "0.1.0" })
     const config = await client.global.config.get()
     expect(config.server.event_stream.heartbeat_ms).toBe(10_000)
-    const published = await client.global.event.publish({ type: "build.finished", properties: { ok: true } })
+    interface BuildFinished {
+      ok: boolean
+    }
+    const properties: BuildFinished = { ok: true }
+    const published = await client.global.event.publish({ type: "build.finished", properties })
     expect(published.id).toBe(srv.log[0]?.id as string)
     expect(srv.log[0]).toMatchObject({ type: "build.finished", properties: { ok: true } })
     const request = srv.requests.at(-1) as Request

@@ -71,5 +71,5 @@ describe("under Node", () => {
     expect(states.at(-1)).toBe("closed")
     const streamRequests = srv.requests.filter((request) => new URL(request.url).pathname === "/global/event")
     expect(streamRequests.at(-1)?.headers.get("last-event-id")).toBe(first.id)
-  }, 30_000)
+  }, 60_000)
 })

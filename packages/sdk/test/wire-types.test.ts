@@ -36,7 +36,7 @@ describe("wire types", () => {
     const result = typecheck([join(packageDir, "test/types/wire-equal.ts")])
     expect(result.output).toBe("")
     expect(result.code).toBe(0)
-  })
+  }, 60_000) // a compiler run: slow when the machine is busy
 
   test("a drift is caught: a Config with one key's type changed fails the same check", () => {
     const drifted = join(dir, "drifted.ts")
@@ -54,5 +54,5 @@ describe("wire types", () => {
     expect(result.code).not.toBe(0)
     expect(result.output).toContain("drifted.ts")
     expect(result.output).toContain("Type 'false' is not assignable to type 'true'")
-  })
+  }, 60_000)
 })
