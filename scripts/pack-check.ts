@@ -33,7 +33,7 @@ import { Report } from "./pack-check/report.ts"
 import { run, runOk, tail } from "./pack-check/run.ts"
 import { getJson, type RunningServer, startServer } from "./pack-check/server.ts"
 import { packPackage, type Tarball } from "./pack-check/tarball.ts"
-import { prepareTypeCheck, typeCheck } from "./pack-check/typecheck.ts"
+import { COMPILERS, type Compiler, prepareTypeCheck, typeCheck } from "./pack-check/typecheck.ts"
 import { publicPackages, ROOT } from "./pack-check/workspace.ts"
 
 const FIXTURES = join(import.meta.dir, "pack-check", "fixtures")
@@ -106,7 +106,8 @@ async function main(): Promise<number> {
 }
 
 async function checkConsumer(scratch: string, manager: PackageManager, tarballs: Tarball[]): Promise<void> {
-  const consumer = await createConsumer(scratch, manager, tarballs)
+  // Types are checked once, in the npm project (the layout most users have).
+  const consumer = await createConsumer(scratch, manager, tarballs, manager === "npm")
   const label = `[${manager}]`
   const installed = await report.step(
     `${label} install the ${tarballs.length} tarballs into a fresh project`,
@@ -149,19 +150,28 @@ async function checkConsumer(scratch: string, manager: PackageManager, tarballs:
   if (manager === "npm") {
     const profiles = await prepareTypeCheck(consumer, tarballs)
     for (const [index, profile] of profiles.entries()) {
-      const name = `${label} tsc on consumer files (${profile.name})`
-      let thirdParty: string[] = []
-      await report.step(name, async () => {
-        const diagnostics = await typeCheck(consumer, index)
-        thirdParty = diagnostics.thirdParty
-        if (diagnostics.ours.length > 0) throw new Error(tail(diagnostics.ours.join("\n"), 40))
-      })
-      report.warn(
-        name,
-        thirdParty.map((diagnostic) => `not ours, in a dependency: ${diagnostic}`),
-      )
+      for (const compiler of COMPILERS)
+        await checkTypes(
+          consumer,
+          index,
+          compiler,
+          `${label} ${compiler.name} on consumer files (${profile.name})`,
+        )
     }
   }
+}
+
+async function checkTypes(consumer: Consumer, index: number, compiler: Compiler, name: string) {
+  let thirdParty: string[] = []
+  await report.step(name, async () => {
+    const diagnostics = await typeCheck(consumer, index, compiler)
+    thirdParty = diagnostics.thirdParty
+    if (diagnostics.ours.length > 0) throw new Error(tail(diagnostics.ours.join("\n"), 40))
+  })
+  report.warn(
+    name,
+    thirdParty.map((diagnostic) => `not ours, in a dependency: ${diagnostic}`),
+  )
 }
 
 async function checkServer(consumer: Consumer, server: RunningServer, tarballs: Tarball[], label: string) {

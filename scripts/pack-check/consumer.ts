@@ -7,8 +7,15 @@ import { join, relative } from "node:path"
 import { run, runOk } from "./run.ts"
 import type { Tarball } from "./tarball.ts"
 
-/** The tools a consumer installs from the registry, pinned like everything in this repo. */
-export const CONSUMER_TOOLS = { typescript: "7.0.2", "@types/bun": "1.4.5" } as const
+/**
+ * The tools the type-checking consumer installs from the registry, pinned like everything in this
+ * repo: the TypeScript the workspace uses, and the last 5.x line, which many users are still on.
+ */
+export const CONSUMER_TOOLS = {
+  typescript: "7.0.2",
+  "typescript-5": "npm:typescript@5.9.3",
+  "@types/bun": "1.4.5",
+} as const
 
 export type PackageManager = "npm" | "bun"
 
@@ -26,6 +33,7 @@ export async function createConsumer(
   scratch: string,
   manager: PackageManager,
   tarballs: readonly Tarball[],
+  withTools: boolean,
 ): Promise<Consumer> {
   const dir = join(scratch, `consumer-${manager}`)
   mkdirSync(dir, { recursive: true })
@@ -38,7 +46,7 @@ export async function createConsumer(
     private: true,
     type: "module",
     dependencies: specs,
-    devDependencies: CONSUMER_TOOLS,
+    devDependencies: withTools ? CONSUMER_TOOLS : {},
     overrides: specs,
   }
   await Bun.write(join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`)

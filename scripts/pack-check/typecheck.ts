@@ -113,10 +113,21 @@ export function splitDiagnostics(output: string): TypeDiagnostics {
   return { ours: diagnostics.filter((diagnostic) => !thirdParty.includes(diagnostic)), thirdParty }
 }
 
-/** Runs the consumer's own pinned `tsc` on one profile. */
-export async function typeCheck(consumer: Consumer, index: number): Promise<TypeDiagnostics> {
-  const tsc = join(consumer.dir, "node_modules/.bin/tsc")
-  const result = await run([tsc, "-p", `tsconfig.${index}.json`, "--pretty", "false"], {
+/** The compilers a consumer may use, as `CONSUMER_TOOLS` in consumer.ts installs them. */
+export const COMPILERS = [
+  { name: "typescript 7.0.2", command: ["node_modules/.bin/tsc"] },
+  { name: "typescript 5.9.3", command: ["node", "node_modules/typescript-5/bin/tsc"] },
+] as const
+
+export type Compiler = (typeof COMPILERS)[number]
+
+/** Runs one of the consumer's own pinned compilers on one profile. */
+export async function typeCheck(
+  consumer: Consumer,
+  index: number,
+  compiler: Compiler,
+): Promise<TypeDiagnostics> {
+  const result = await run([...compiler.command, "-p", `tsconfig.${index}.json`, "--pretty", "false"], {
     cwd: consumer.dir,
     timeoutMs: 180_000,
   })
