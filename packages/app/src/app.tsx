@@ -4,6 +4,7 @@
  */
 import { A, Route, Router, type RouteSectionProps } from "@solidjs/router"
 import type { JSX } from "solid-js"
+import { savedPassword } from "./components/PasswordPrompt.tsx"
 import { ServerSdkProvider, type ServerSdkProviderProps, useServerSdk } from "./context/server-sdk.tsx"
 import { Home } from "./routes/Home.tsx"
 import { Settings } from "./routes/Settings.tsx"
@@ -46,7 +47,7 @@ const Layout = (props: RouteSectionProps): JSX.Element => (
 export const App = (
   props: Omit<ServerSdkProviderProps, "children"> & { readonly url?: string },
 ): JSX.Element => (
-  <ServerSdkProvider {...props}>
+  <ServerSdkProvider password={savedPassword()} {...props}>
     <Router root={Layout} {...(props.url !== undefined ? { url: props.url } : {})}>
       <Route path="/" component={Home} />
       <Route path="/settings" component={Settings} />

@@ -7,6 +7,7 @@ import { measuredCadence } from "../context/connection-history.ts"
 import { useServerSdk } from "../context/server-sdk.tsx"
 import { createNow } from "../lib/clock.ts"
 import { formatClock, formatDuration, secondsUntil } from "../lib/format.ts"
+import { PasswordPrompt, savedPassword } from "./PasswordPrompt.tsx"
 import { TimelinePlot } from "./TimelinePlot.tsx"
 
 const STATE_LABEL = {
@@ -32,6 +33,10 @@ export const ConnectionPanel = (): JSX.Element => {
   }
   const cadence = createMemo(() => measuredCadence(sdk.history()))
   const transitions = createMemo(() => sdk.history().transitions.slice(-30).reverse())
+  const unauthorized = () => {
+    const error = status().error as { status?: unknown } | undefined
+    return state() === "closed" && error?.status === 401
+  }
   const errorText = () => {
     const error = status().error
     if (error === undefined) return undefined
@@ -71,6 +76,9 @@ export const ConnectionPanel = (): JSX.Element => {
       </div>
       <Show when={errorText()}>
         <p class="state-reason">{errorText()}</p>
+      </Show>
+      <Show when={unauthorized()}>
+        <PasswordPrompt rejected={savedPassword() !== undefined} />
       </Show>
 
       <dl class="facts">

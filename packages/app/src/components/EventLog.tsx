@@ -210,7 +210,7 @@ export const EventLog = (): JSX.Element => {
         </div>
       </div>
       <Show when={shown().list.length === 0}>
-        <p class="empty">No events{typeFilter() || hideHeartbeats() ? " match the filter" : " yet"}.</p>
+        <p class="empty">{sdk.log().total === 0 ? "No events yet." : "No events match the filter."}</p>
       </Show>
 
       <Show when={selected()}>

@@ -43,13 +43,16 @@ export interface RunningServer {
 }
 
 /** Starts `tether serve` and resolves once it prints `tether listening on http://HOST:PORT`. */
-export const startServer = async (args: string[], timeoutMs = 30_000): Promise<RunningServer> => {
+export const startServer = async (
+  args: string[],
+  { timeoutMs = 30_000, env = {} }: { timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<RunningServer> => {
   const proc = Bun.spawn([process.execPath, "--conditions=@tether/source", SERVER_MAIN, "serve", ...args], {
     cwd: REPO_DIR,
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
-    env: { ...process.env, TETHER_SERVER_PASSWORD: undefined, TETHER_CONFIG: undefined },
+    env: { ...process.env, TETHER_SERVER_PASSWORD: undefined, TETHER_CONFIG: undefined, ...env },
   })
   let output = ""
   const pump = async (stream: ReadableStream<Uint8Array>) => {
