@@ -255,6 +255,10 @@ describe("routing", () => {
     expect(((await missing.json()) as { error: { name: string } }).error.name).toBe("NotFound")
     const wrongMethod = await fetch(`${server.url}/global/health`, { method: "DELETE" })
     expect(wrongMethod.status).toBe(405)
+    const head = await fetch(`${server.url}/global/event`, { method: "HEAD" })
+    expect(head.status).toBe(200)
+    expect(head.headers.get("content-type")).toBe("text/event-stream")
+    expect(server.connections()).toBe(0)
     const notBuilt = await fetch(`${server.url}/`)
     expect(notBuilt.status).toBe(404)
     expect(((await notBuilt.json()) as { error: { message: string } }).error.message).toContain(

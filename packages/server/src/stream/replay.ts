@@ -15,6 +15,7 @@ import { Effect } from "effect"
 import type { EventLogShape } from "../event/log.ts"
 import type { Connection } from "./connection.ts"
 import { durableFrame, ephemeralFrame, retryFrame } from "./frame.ts"
+import type { FrameCache } from "./frame-cache.ts"
 
 /** The reconnect delay announced to native `EventSource` clients: the SDK's base backoff. */
 export const RETRY_MS = 500
@@ -25,6 +26,8 @@ export const REPLAY_PAGE = 500
 /** What a stream start needs. */
 export interface StreamStart {
   readonly log: EventLogShape
+  /** Frames already encoded (at publish or by an earlier replay), reused instead of encoding again. */
+  readonly frames: FrameCache
   readonly instance: string
   readonly heartbeatMs: () => number
   readonly warn: (message: string) => void
@@ -68,7 +71,12 @@ export const startStream = async (
       const page = await Effect.runPromise(log.readAfter(after, REPLAY_PAGE))
       if (connection.closedBy !== null) return
       for (const event of page) {
-        connection.replayed(event.id, durableFrame(event.id, event.type, event.properties, event.time))
+        let frame = start.frames.get(event.id)
+        if (frame === undefined) {
+          frame = durableFrame(event.id, event.type, event.properties, event.time)
+          start.frames.set(event.id, frame)
+        }
+        connection.replayed(event.id, frame)
         after = event.id
       }
       if (page.length < REPLAY_PAGE) {

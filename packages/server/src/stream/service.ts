@@ -9,6 +9,7 @@ import { LiveConfig } from "../config/service.ts"
 import { EventBus } from "../event/bus.ts"
 import { EventLog } from "../event/log.ts"
 import { Connection, type ConnectionHost } from "./connection.ts"
+import { FrameCache } from "./frame-cache.ts"
 import { runHeartbeat } from "./heartbeat.ts"
 import { Hub } from "./hub.ts"
 import { startStream } from "./replay.ts"
@@ -59,14 +60,19 @@ export class EventStreams extends Context.Service<EventStreams, EventStreamsShap
         release: (connection) => hub.remove(connection),
         warn,
       }
+      const frames = new FrameCache()
       const start = {
         log,
+        frames,
         instance,
         heartbeatMs: () => config.current().server.event_stream.heartbeat_ms,
         warn,
       }
 
-      const unsubscribe = bus.subscribe((event) => hub.broadcast(event.id, event.frame))
+      const unsubscribe = bus.subscribe((event) => {
+        frames.set(event.id, event.frame)
+        hub.broadcast(event.id, event.frame)
+      })
       yield* Effect.addFinalizer(() =>
         Effect.sync(() => {
           unsubscribe()

@@ -15,6 +15,8 @@ export const EVENT_STREAM_HEADERS = {
 
 /** Opens a stream, resuming from `Last-Event-ID` (header) or `?last_event_id=` (first connect). */
 export const eventStream: Handler = (request, { url, server, streams }) => {
+  // HEAD asks for the headers only: opening a stream that no one will read would only be dropped later.
+  if (request.method === "HEAD") return new Response(null, { headers: EVENT_STREAM_HEADERS })
   // A stream is silent between heartbeats (up to 60 s): no idle timeout may cut it.
   server.timeout(request, 0)
   const header = request.headers.get("last-event-id")
