@@ -224,15 +224,20 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
 
   let subscription: { close(): void; status(): unknown } | undefined
   let lastDurableId: string | undefined
+  // Only the newest subscription speaks: a replaced one's last "closed" must not overwrite the new state.
+  let generation = 0
 
   const open = () => {
+    const current = ++generation
     subscription?.close()
     subscription = client.global.event.subscribe({
       onEvent: (event: StreamEvent) => {
+        if (current !== generation) return
         if (event.id !== "") lastDurableId = event.id
         batcher.push({ kind: "event", event, at: now() })
       },
       onStatus: (next: ConnectionStatus) => {
+        if (current !== generation) return
         batcher.push({ kind: "status", status: { ...next }, at: now() })
       },
       ...(lastDurableId !== undefined ? { lastEventId: lastDurableId } : {}),
