@@ -199,6 +199,14 @@ export const runSupervisor = async (args: readonly string[], io: SuperviseIo = {
     return 1
   }
   const { options } = parsed
+  if (
+    parsed.childArgs.some(
+      (arg, i) =>
+        arg === "--event-log=memory" || (arg === "--event-log" && parsed.childArgs[i + 1] === "memory"),
+    )
+  ) {
+    log("warning: --event-log memory keeps events in the child only: every restart loses them (use sqlite)")
+  }
   const childArgs = [...withoutFlag(parsed.childArgs, "--port"), "--port", String(port)]
   const command = io.command ?? [process.execPath, ...process.execArgv, process.argv[1] ?? "tether"]
   const readyUrl = `http://${connectHost(hostname)}:${port}/global/health/ready`
