@@ -8,8 +8,8 @@
  * @module
  */
 
-/** Default budget: enough for ~50 000 typical (≈300-byte) events. */
-export const FRAME_CACHE_BYTES = 16 * 1024 * 1024
+/** Default budget: the last ~14 000 typical (≈300-byte) events, what a reconnect storm replays. */
+export const FRAME_CACHE_BYTES = 4 * 1024 * 1024
 
 /**
  * A FIFO-evicted map of id → frame bytes.
