@@ -31,10 +31,10 @@ const poll = async (base: string): Promise<Poll> => {
   return { status: response.status, ms: performance.now() - started, body }
 }
 
-/** Starts a server whose fault triggers 2500 ms after start; returns the first 503 and what came before. */
+/** Starts a server whose fault triggers 4000 ms after start; returns the first 503 and what came before. */
 const wedge = async (fault: string): Promise<{ before: Poll; failed: Poll; liveness: number }> => {
   const server = run([MAIN, "serve", "--port", "0", "--data-dir", join(dir, fault)], {
-    TETHER_TEST_FAULT: `${fault}@2500`,
+    TETHER_TEST_FAULT: `${fault}@4000`,
   })
   const [, base = ""] = await server.waitFor("stdout", /^tether listening on (http:\/\/\S+)$/)
   const before = await poll(base)

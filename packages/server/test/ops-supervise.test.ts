@@ -13,7 +13,7 @@ import { ResumingSubscriber } from "./helpers/sse.ts"
 
 const MAIN = join(import.meta.dir, "..", "src", "cli", "main.ts")
 const FAST = [
-  ...["--ready-interval-ms", "200", "--ready-grace-ms", "2000", "--ready-timeout-ms", "1500"],
+  ...["--ready-interval-ms", "200", "--ready-grace-ms", "2000", "--ready-timeout-ms", "3000"],
   ...["--stop-timeout-ms", "1500", "--restart-delay-ms", "200"],
 ]
 const dirs: string[] = []
