@@ -108,6 +108,22 @@ describe("tether serve", () => {
     expect(unknown.stderr).toContain("colour")
   })
 
+  test("a port in use and an unusable data dir are refused with exit 1 and say why", async () => {
+    const first = await startServe(["--port", "0", "--event-log", "memory"], { env: isolated })
+    const taken = await runCli(["serve", "--port", String(first.port), "--event-log", "memory"], {
+      env: isolated,
+    })
+    expect(taken.code).toBe(1)
+    expect(taken.stderr).toContain(`Cannot listen on http://127.0.0.1:${first.port}`)
+    expect(await first.stop("SIGTERM")).toBe(0)
+    const file = writeConfig("not-a-dir", {})
+    const badDir = await runCli(["serve", "--port", "0", "--data-dir", join(file, "data")], { env: isolated })
+    expect(badDir.code).toBe(1)
+    expect(badDir.stderr).toContain("Cannot open the event log")
+    expect(badDir.stderr).toContain(join(file, "data"))
+    expect(badDir.stdout).not.toContain("listening")
+  }, 30_000)
+
   test("SIGTERM ends open streams normally and exits 0", async () => {
     const server = await startServe(["--port", "0", "--data-dir", join(dir, "data-term")], { env: isolated })
     const stream = await connectSse(server.url)
