@@ -15,6 +15,7 @@
  */
 export { type AppOptions, appLayer } from "./app-layer.ts"
 export { type ConfigChange, LiveConfig, type LiveConfigShape } from "./config/service.ts"
+export { type ConfigFile, ConfigFileConflict, ConfigWatch, makeConfigFile } from "./config/watch.ts"
 export { type BusListener, EventBus, type EventBusShape, type PublishedEvent } from "./event/bus.ts"
 export { EventInvalid } from "./event/errors.ts"
 export {
@@ -25,6 +26,9 @@ export {
   type LoggedEvent,
   type ResumePoint,
 } from "./event/log.ts"
+export { makeReadiness, type ReadinessChecker, type ReadinessReport } from "./health/readiness.ts"
+export { Readiness } from "./health/service.ts"
+export { type Access, bindRefusal, createAccess } from "./http/access.ts"
 export { HttpServer, type HttpServerShape, ListenError } from "./http/server.ts"
 export { resolveConfig, type StartServerOptions, startServer, type TetherServer } from "./start.ts"
 export { EventStreams, type EventStreamsShape } from "./stream/service.ts"
