@@ -87,3 +87,21 @@ describe("Connection", () => {
     expect((await reader.read()).done).toBe(true)
   })
 })
+
+test("heartbeats wait until the stream has started (nothing between retry: and server.connected)", async () => {
+  const released: Connection[] = []
+  const connection = new Connection({
+    maxBufferedBytes: () => 1 << 20,
+    release: (c) => released.push(c),
+    warn: () => {},
+  })
+  const reader = connection.stream.getReader()
+  connection.send(new TextEncoder().encode("retry: 500\n\n"))
+  connection.beat(new TextEncoder().encode("data: beat\n\n"))
+  connection.send(new TextEncoder().encode("data: connected\n\n"))
+  connection.started = true
+  connection.beat(new TextEncoder().encode("data: beat\n\n"))
+  expect(new TextDecoder().decode((await reader.read()).value)).toBe(
+    "retry: 500\n\ndata: connected\n\ndata: beat\n\n",
+  )
+})

@@ -56,6 +56,11 @@ export class Connection {
   closedBy: CloseReason | null = null
   /** The last durable id sent (or replayed) to this client. */
   lastId: string | null = null
+  /**
+   * Set once `server.connected` is sent: heartbeats go only to started streams, so nothing can come
+   * between `retry:` and `server.connected`, the two frames every stream begins with.
+   */
+  started = false
 
   private readonly host: ConnectionHost
   private controller: ReadableStreamDefaultController<Uint8Array> | null = null
@@ -105,6 +110,11 @@ export class Connection {
     else this.pending.push(frame)
     this.pendingBytes += frame.byteLength
     this.checkBound()
+  }
+
+  /** A heartbeat (or another ephemeral frame for every stream): skipped until the stream has started. */
+  beat(frame: Uint8Array): void {
+    if (this.started) this.send(frame)
   }
 
   /** A live durable event from the fan-out: sent now, or held while a replay is read. */

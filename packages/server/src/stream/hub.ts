@@ -39,9 +39,9 @@ export class Hub {
     for (const connection of this.connections) connection.deliver(id, frame)
   }
 
-  /** An ephemeral frame (heartbeat) to every connection. */
+  /** An ephemeral frame (heartbeat) to every started connection. */
   broadcastEphemeral(frame: Uint8Array): void {
-    for (const connection of this.connections) connection.send(frame)
+    for (const connection of this.connections) connection.beat(frame)
   }
 
   /** Ends every connection normally (server shutdown): each client sees the end and reconnects. */

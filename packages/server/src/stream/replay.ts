@@ -54,6 +54,7 @@ export const startStream = async (
         Date.now(),
       ),
     )
+    connection.started = true
     if (requested === null) {
       connection.settle(null, log.compare, true)
       return

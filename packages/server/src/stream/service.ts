@@ -25,7 +25,7 @@ export interface EventStreamsShape {
   readonly open: (lastEventId: string | null) => Connection
   /** How many streams are open (tests check that disconnects leave none behind). */
   readonly count: () => number
-  /** Ends every stream normally. */
+  /** Ends every stream normally; streams opened afterwards end at once (shutdown has begun). */
   readonly closeAll: () => void
 }
 
@@ -53,6 +53,8 @@ export class EventStreams extends Context.Service<EventStreams, EventStreamsShap
       const bus = yield* EventBus
       const log = yield* EventLog
       const hub = new Hub()
+      // Once shutdown began, a new stream is ended at once (the client reconnects to the next server).
+      let closing = false
       const instance = crypto.randomUUID()
       const warn = (message: string) => console.error(message)
       const host: ConnectionHost = {
@@ -76,22 +78,31 @@ export class EventStreams extends Context.Service<EventStreams, EventStreamsShap
       yield* Effect.addFinalizer(() =>
         Effect.sync(() => {
           unsubscribe()
+          closing = true
           hub.closeAll()
         }),
       )
       yield* Effect.forkScoped(runHeartbeat(config, hub))
 
+      const closeAll = () => {
+        closing = true
+        hub.closeAll()
+      }
       return EventStreams.of({
         instance,
         open: (lastEventId) => {
           const connection = new Connection(host)
+          if (closing) {
+            connection.end("shutdown")
+            return connection
+          }
           connection.hold()
           hub.add(connection)
           void startStream(connection, start, lastEventId)
           return connection
         },
         count: () => hub.size,
-        closeAll: () => hub.closeAll(),
+        closeAll,
       })
     }),
   )
