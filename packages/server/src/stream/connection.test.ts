@@ -105,3 +105,21 @@ test("heartbeats wait until the stream has started (nothing between retry: and s
     "retry: 500\n\ndata: connected\n\ndata: beat\n\n",
   )
 })
+
+test("a body closed under it ends the connection instead of throwing into the fan-out", async () => {
+  const released: Connection[] = []
+  const connection = new Connection({
+    maxBufferedBytes: () => 1 << 20,
+    release: (c) => released.push(c),
+    warn: () => {},
+  })
+  const reader = connection.stream.getReader()
+  const read = reader.read()
+  await Bun.sleep(0)
+  // Simulate the runtime closing the controller behind the connection's back.
+  ;(connection as unknown as { controller: ReadableStreamDefaultController<Uint8Array> }).controller.close()
+  await read
+  expect(() => connection.send(new Uint8Array(1))).not.toThrow()
+  expect(connection.closedBy).toBe("error")
+  expect(released).toEqual([connection])
+})

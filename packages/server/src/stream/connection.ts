@@ -103,7 +103,7 @@ export class Connection {
     if (this.closedBy !== null) return
     if (this.wanted) {
       this.wanted = false
-      ;(this.controller as ReadableStreamDefaultController<Uint8Array>).enqueue(frame)
+      this.enqueue(frame)
       return
     }
     if (this.pending === null) this.pending = [frame]
@@ -213,8 +213,18 @@ export class Connection {
     const chunk = pending.length === 1 ? (pending[0] as Uint8Array) : concat(pending)
     this.pending = null
     this.pendingBytes = 0
-    ;(this.controller as ReadableStreamDefaultController<Uint8Array>).enqueue(chunk)
+    this.enqueue(chunk)
     this.wakeDrainWaiters()
+  }
+
+  // A body that the runtime closed without telling us (no cancel) throws here: end this connection
+  // rather than let the error escape into the fan-out loop and starve the connections after it.
+  private enqueue(chunk: Uint8Array): void {
+    try {
+      ;(this.controller as ReadableStreamDefaultController<Uint8Array>).enqueue(chunk)
+    } catch {
+      this.end("error")
+    }
   }
 
   private checkBound(): void {
