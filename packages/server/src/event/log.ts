@@ -55,7 +55,8 @@ export class EventLog extends Context.Service<EventLog, EventLogShape>()("@tethe
       Effect.acquireRelease(
         Effect.try({
           try: () => {
-            mkdirSync(dataDir, { recursive: true })
+            // Events may carry private data: the directory is the user's alone when we create it.
+            mkdirSync(dataDir, { recursive: true, mode: 0o700 })
             return makeSqliteLog(join(dataDir, EVENT_LOG_FILE))
           },
           catch: (cause) =>
@@ -70,6 +71,9 @@ export class EventLog extends Context.Service<EventLog, EventLogShape>()("@tethe
 
   /** A log held in memory: nothing survives the process. */
   static readonly layerMemory: Layer.Layer<EventLog> = Layer.sync(EventLog, makeMemoryLog)
+
+  /** The in-memory log, as tests use it. */
+  static readonly layerTest: Layer.Layer<EventLog> = EventLog.layerMemory
 
   /** Either backend by name. */
   static readonly layerOf = (kind: EventLogKind, dataDir: string): Layer.Layer<EventLog, EventLogError> =>
