@@ -54,12 +54,14 @@ export const startStream = async (
         Date.now(),
       ),
     )
-    connection.started = true
     if (requested === null) {
+      connection.started = true
       connection.settle(null, log.compare, true)
       return
     }
     const point = await Effect.runPromise(log.resume(requested))
+    // From here on heartbeats may interleave: a resync, when due, has gone out right after connected.
+    connection.started = true
     if (point._tag === "Resync") {
       connection.send(ephemeralFrame(EventType.Resync, { requested, oldest: point.oldest }, Date.now()))
       // Everything held arrived after the subscription began: the client needs all of it.
