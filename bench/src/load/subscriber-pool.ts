@@ -13,7 +13,8 @@ interface Subscriber {
   readonly decoder: HttpResponseDecoder
   open: boolean
   closed: boolean
-  lastSeq: number
+  /** One byte per publisher `seq` (set when received): duplicates are found whatever the order. */
+  seen: Uint8Array | null
   settle?: (ok: boolean) => void
 }
 
@@ -25,8 +26,8 @@ export interface PoolTotals {
   dropped: number
   events: number
   duplicates: number
-  /** Times a subscriber's `seq` skipped ahead (an event lost on that connection). */
-  gaps: number
+  /** Events whose `seq` was beyond the pool's `maxSeq` (a configuration mistake, never expected). */
+  outOfRange: number
   heartbeats: number
   lastEventAt: number
 }
@@ -39,6 +40,8 @@ export interface PoolOptions {
   readonly path?: string
   /** Connects in flight at once, so the listen backlog never overflows into SYN retries. */
   readonly concurrency?: number
+  /** Largest publisher `seq` + 1 a run will send (sizes each connection's duplicate detector). */
+  readonly maxSeq: number
 }
 
 /**
@@ -57,7 +60,7 @@ export class SubscriberPool {
     dropped: 0,
     events: 0,
     duplicates: 0,
-    gaps: 0,
+    outOfRange: 0,
     heartbeats: 0,
     lastEventAt: 0,
   }
@@ -69,12 +72,14 @@ export class SubscriberPool {
   readonly #port: number
   readonly #request: string
   readonly #concurrency: number
+  readonly #maxSeq: number
 
   constructor(options: PoolOptions) {
     const url = new URL(options.url)
     this.#host = url.hostname
     this.#port = Number(url.port)
     this.#concurrency = options.concurrency ?? 256
+    this.#maxSeq = options.maxSeq
     this.#request =
       `GET ${options.path ?? "/global/event"} HTTP/1.1\r\nHost: ${url.host}\r\n` +
       "Accept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n"
@@ -123,7 +128,7 @@ export class SubscriberPool {
     const subscriber: Subscriber = {
       open: false,
       closed: false,
-      lastSeq: -1,
+      seen: null,
       settle,
       decoder: new HttpResponseDecoder({
         onHead: (head) => {
@@ -135,9 +140,12 @@ export class SubscriberPool {
     }
     const onFrame = (frame: FrameInfo) => {
       if (frame.kind === "event") {
-        if (frame.seq > subscriber.lastSeq) {
-          if (frame.seq !== subscriber.lastSeq + 1 && subscriber.lastSeq >= 0) totals.gaps++
-          subscriber.lastSeq = frame.seq
+        // Publishes travel on several keep-alive connections, so a server may number them in a
+        // different order than sent: count by seq set, not by order (order is Tether's tests' job).
+        subscriber.seen ??= new Uint8Array(this.#maxSeq)
+        if (frame.seq < 0 || frame.seq >= this.#maxSeq) totals.outOfRange++
+        else if (subscriber.seen[frame.seq] === 0) {
+          subscriber.seen[frame.seq] = 1
           totals.events++
           const now = performance.now()
           totals.lastEventAt = now

@@ -1,0 +1,170 @@
+/**
+ * The fan-out suite: for each C and each server, start the server pinned to core 0, run the load
+ * generator pinned to core 1, stop the server. Repeats rotate the server order so no server always
+ * runs right after the same neighbour.
+ *
+ * @module
+ */
+import { join } from "node:path"
+import type { FanoutConfig, FanoutResult } from "../load/fanout-generator.ts"
+import type { BenchOptions, ServerName } from "../options.ts"
+import { runJsonProcess, startServer } from "../process/spawn-server.ts"
+import { launchFor } from "../servers/registry.ts"
+import { median } from "../stats/percentiles.ts"
+
+/** The runs of one (server, C) cell. */
+export interface FanoutCell {
+  readonly server: ServerName
+  readonly connections: number
+  readonly runs: FanoutResult[]
+  readonly errors: string[]
+}
+
+/** A cell's medians over its runs (null where no run succeeded). */
+export interface FanoutRow {
+  readonly server: ServerName
+  readonly connections: number
+  readonly runs: number
+  readonly errors: string[]
+  readonly open: number | null
+  readonly connectSeconds: number | null
+  readonly p50: number | null
+  readonly p99: number | null
+  readonly max: number | null
+  readonly publishCpuPercent: number | null
+  readonly deliveredPercent: number | null
+  readonly deliveriesPerSecond: number | null
+  readonly offeredPerSecond: number | null
+  readonly idleCpuPercent: number | null
+  readonly heartbeatsPerSecond: number | null
+  readonly rssPerConnection: number | null
+  readonly connectedRss: number | null
+  readonly baseRss: number | null
+  readonly peakRss: number | null
+  readonly generatorCpuPercent: number | null
+  readonly dropped: number | null
+  readonly duplicates: number | null
+}
+
+const GENERATOR = join(import.meta.dir, "../load/fanout-generator.ts")
+
+/** Medians of a cell's runs. */
+export const summarizeCell = (cell: FanoutCell): FanoutRow => {
+  const of = (pick: (run: FanoutResult) => number | null): number | null =>
+    median(cell.runs.map(pick).filter((value): value is number => value !== null))
+  return {
+    server: cell.server,
+    connections: cell.connections,
+    runs: cell.runs.length,
+    errors: cell.errors,
+    open: of((run) => run.connect.open),
+    connectSeconds: of((run) => run.connect.seconds),
+    p50: of((run) => run.delivery.latency.p50),
+    p99: of((run) => run.delivery.latency.p99),
+    max: of((run) => run.delivery.latency.max),
+    publishCpuPercent: of((run) => run.publish.serverCpuPercent),
+    deliveredPercent: of((run) => run.delivery.deliveredPercent),
+    deliveriesPerSecond: of((run) => run.delivery.perSecond),
+    offeredPerSecond: of((run) =>
+      run.delivery.expected > 0 ? run.delivery.expected / run.publish.seconds : null,
+    ),
+    idleCpuPercent: of((run) => run.idle.cpuPercent),
+    heartbeatsPerSecond: of((run) => run.idle.heartbeatsPerConnectionPerSecond),
+    rssPerConnection: of((run) => run.memory.rssPerConnection),
+    connectedRss: of((run) => run.memory.connectedRss),
+    baseRss: of((run) => run.memory.baseRss),
+    peakRss: of((run) => run.memory.peakRss),
+    generatorCpuPercent: of((run) => run.publish.generatorCpuPercent),
+    dropped: of((run) => run.delivery.dropped),
+    duplicates: of((run) => run.delivery.duplicates),
+  }
+}
+
+/**
+ * Marginal RSS per connection of a server between its smallest and largest C: the slope of
+ * (connected − base) RSS, which cancels the fixed cost of the runtime. `null` with fewer than two C.
+ */
+export const marginalRssPerConnection = (rows: readonly FanoutRow[]): number | null => {
+  const usable = rows
+    .filter((row) => row.connectedRss !== null && row.baseRss !== null && (row.open ?? 0) > 0)
+    .sort((a, b) => (a.open ?? 0) - (b.open ?? 0))
+  const low = usable[0]
+  const high = usable.at(-1)
+  if (!low || !high || low === high || high.open === low.open) return null
+  const growth = (row: FanoutRow) => (row.connectedRss ?? 0) - (row.baseRss ?? 0)
+  return (growth(high) - growth(low)) / ((high.open ?? 0) - (low.open ?? 0))
+}
+
+const rotate = <T>(items: readonly T[], by: number): T[] =>
+  items.map((_, i) => items[(i + by) % items.length] as T)
+
+/** Run every (server, C) cell `repeats` times. `log` gets one line per run. */
+export const runFanout = async (
+  options: BenchOptions,
+  log: (line: string) => void,
+): Promise<FanoutCell[]> => {
+  const cells = new Map<string, FanoutCell>()
+  for (const connections of options.connections) {
+    for (const server of options.servers) {
+      cells.set(`${server}/${connections}`, { server, connections, runs: [], errors: [] })
+    }
+  }
+  for (let repeat = 0; repeat < options.repeats; repeat++) {
+    for (const connections of options.connections) {
+      for (const server of rotate(options.servers, repeat)) {
+        const cell = cells.get(`${server}/${connections}`) as FanoutCell
+        const started = performance.now()
+        try {
+          const result = await runOne(server, connections, options)
+          cell.runs.push(result)
+          log(
+            `  ${server.padEnd(14)} C=${String(connections).padStart(5)}  p99 ${result.delivery.latency.p99?.toFixed(1) ?? "-"} ms` +
+              `  cpu ${result.publish.serverCpuPercent.toFixed(0)} %  delivered ${result.delivery.deliveredPercent.toFixed(1)} %` +
+              `  (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+          )
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error)
+          cell.errors.push(message)
+          log(
+            `  ${server.padEnd(14)} C=${String(connections).padStart(5)}  FAILED: ${message.split("\n")[0]}`,
+          )
+        }
+      }
+    }
+  }
+  return [...cells.values()]
+}
+
+const runOne = async (
+  server: ServerName,
+  connections: number,
+  options: BenchOptions,
+): Promise<FanoutResult> => {
+  const launch = await launchFor(server, options.heartbeatMs)
+  const running = await startServer(launch.command, { cpu: "0", cwd: launch.cwd })
+  try {
+    const config: FanoutConfig = {
+      url: running.url,
+      serverPid: running.pid,
+      connections,
+      rate: options.rate,
+      publishSeconds: options.publishSeconds,
+      drainSeconds: options.drainSeconds,
+      idleSeconds: options.idleSeconds,
+      connectTimeoutSeconds: 60,
+      frameBytes: 256,
+    }
+    const budget =
+      config.connectTimeoutSeconds + options.idleSeconds + options.publishSeconds + options.drainSeconds + 30
+    return await runJsonProcess<FanoutResult>([process.execPath, GENERATOR], config, {
+      cpu: "1",
+      timeoutMs: budget * 1000,
+    })
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    throw new Error(`${message}\n--- server output ---\n${running.output()}`)
+  } finally {
+    await running.stop()
+    await Bun.sleep(300)
+  }
+}
