@@ -251,6 +251,12 @@ export const runSupervisor = async (args: readonly string[], io: SuperviseIo = {
       }
       // The child's stdout is read to its end first, so `listened` is final.
       if (outcome.kind === "exited") await lines
+      if (outcome.kind === "exited" && (child.exitCode === 0 || child.signalCode === "SIGINT")) {
+        // Ctrl-C in a terminal signals the whole process group: the child may stop a moment before
+        // the supervisor hears of it. Give our own stop a moment to arrive before calling it a failure.
+        await sleep(250, stop.signal)
+        if (stop.signal.aborted) break
+      }
       if (outcome.kind === "exited" && spawned === 1 && !listened) {
         log(`child ${child.pid} ${outcome.reason} before it listened; not restarting (see its message above)`)
         return child.exitCode ?? 1
