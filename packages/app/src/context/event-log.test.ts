@@ -77,6 +77,13 @@ describe("appendEvents", () => {
     expect(log.entries.length).toBe(count + 1)
   })
 
+  test("after server.resync, ids seen before are not duplicates (a new log may reuse them)", () => {
+    let log = appendEvents(emptyEventLog(), at([ev("1"), ev("2")]))
+    log = appendEvents(log, at([ev("", "server.resync"), ev("1", "fresh"), ev("1", "fresh")]))
+    expect(ids(log)).toEqual(["1", "2", "", "1"])
+    expect(log.duplicates).toBe(1) // the second "1" after the resync
+  })
+
   test("the memory of ids stays bounded by the capacity", () => {
     let log = emptyEventLog(2000)
     for (let burst = 0; burst < 60; burst++) {

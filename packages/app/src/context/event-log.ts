@@ -93,6 +93,7 @@ export const emptyEventLog = (capacity: number = DEFAULT_LOG_CAPACITY): EventLog
  * `Last-Event-ID`, so a duplicate means a bug upstream, and the panel shows the count instead of a
  * doubled row. Ids are remembered a little past eviction (until their whole generation is evicted),
  * so an old event sent again still counts as a duplicate. Ephemeral events (id `""`) are never duplicates.
+ * A `server.resync` forgets the ids seen before it: the server's log may be a new one whose ids start over.
  */
 export const appendEvents = (state: EventLogState, batch: readonly Received[]): EventLogState => {
   if (batch.length === 0) return state
@@ -116,6 +117,12 @@ export const appendEvents = (state: EventLogState, batch: readonly Received[]): 
   let duplicates = state.duplicates
   let seq = state.nextSeq
   for (const { event, receivedAt } of batch) {
+    if (event.type === "server.resync") {
+      // The server lost track of our position (trimmed or new log): ids after this point may reuse old
+      // ones, so what was seen before says nothing about duplicates any more.
+      older.length = 0
+      young = new Set()
+    }
     if (event.id !== "") {
       if (known(event.id)) {
         duplicates++

@@ -227,12 +227,55 @@ describe("the app against a real server", () => {
     await screenshot("07-invalid")
   })
 
+  test("a server restarted on an empty data dir sends server.resync: the app says so, refetches, and shows new events", async () => {
+    await page.click("nav >> text=Connection")
+    await waitForState("open", 10_000)
+    await server?.stop("SIGKILL")
+    await waitForState("reconnecting", 15_000)
+    const freshData = join(workspace.dir, "fresh-data")
+    mkdirSync(freshData)
+    server = await startServer([
+      "--port",
+      String(port),
+      "--data-dir",
+      freshData,
+      "--config",
+      workspace.configPath,
+    ])
+    await waitForState("open", 45_000)
+    // Our Last-Event-ID is unknown to the new log: the server says so, and the panel shows it.
+    await page.waitForSelector("[data-field='reconnects'] .warn", { timeout: 10_000 })
+    expect(await page.textContent("[data-field='reconnects']")).toContain("1 resync")
+    expect(await page.$$eval("[data-event-type='server.resync']", (rows) => rows.length)).toBe(0) // filtered to e2e.
+
+    // The new log's ids start over; they are new events, not duplicates.
+    const fresh = [
+      await publish(server.url, "e2e.fresh", { n: 1 }),
+      await publish(server.url, "e2e.fresh", { n: 2 }),
+    ]
+    const rows = await waitFor(
+      async () => {
+        const r = await page.$$eval("[data-event-type='e2e.fresh']", (els) =>
+          els.map((el) => el.getAttribute("data-event-id")),
+        )
+        return r.length >= 2 ? r : undefined
+      },
+      10_000,
+      () => "the fresh events never appeared",
+    )
+    expect(rows).toEqual(fresh)
+    expect(await page.getAttribute("[data-duplicates]", "data-duplicates")).toBe("0")
+    // And the server version was refetched from the new process.
+    expect(await page.textContent("[data-field='server-version']")).toMatch(/v\d+\.\d+\.\d+/)
+    await screenshot("08-resync")
+  })
+
   test("fits a phone's width", async () => {
     await page.setViewportSize({ width: 390, height: 844 })
     await page.click("nav >> text=Connection")
     await waitForState("open", 10_000)
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     expect(overflow).toBeLessThanOrEqual(0)
-    await screenshot("08-phone")
+    await screenshot("09-phone")
   })
 })
