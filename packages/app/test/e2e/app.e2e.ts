@@ -123,6 +123,23 @@ describe("the app against a real server", () => {
     await screenshot("02-events")
   })
 
+  test("a frozen server (SIGSTOP) is not shown as open: the stale watchdog turns it into reconnecting", async () => {
+    const proc = server?.proc
+    if (!proc) throw new Error("no server")
+    const frozenAt = Date.now()
+    proc.kill("SIGSTOP")
+    try {
+      // The socket stays open and silent: only the missing heartbeats (1000 ms, stale after 2.5×) tell.
+      await waitForState("reconnecting", 20_000)
+      expect(Date.now() - frozenAt).toBeGreaterThanOrEqual(2000)
+      expect(await page.textContent("[data-field='heartbeat-age']")).toMatch(/\d(\.\d)? s ago/)
+      await screenshot("03-stale")
+    } finally {
+      proc.kill("SIGCONT")
+    }
+    await waitForState("open", 45_000)
+  })
+
   test("a killed server shows reconnecting with a countdown; nothing is lost or doubled across the restart", async () => {
     const url = server?.url ?? ""
     for (let n = 1; n <= 2; n++)
@@ -139,7 +156,7 @@ describe("the app against a real server", () => {
     )
     expect(Number(retryIn)).toBeGreaterThanOrEqual(0)
     expect(await page.textContent("[data-connection-state] .countdown")).toMatch(/in \d+ s/)
-    await screenshot("03-reconnecting")
+    await screenshot("04-reconnecting")
 
     // Let the page fail a few attempts against the dead port before the server comes back.
     await Bun.sleep(2500)
@@ -164,7 +181,7 @@ describe("the app against a real server", () => {
     expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length)
     expect(await page.getAttribute("[data-duplicates]", "data-duplicates")).toBe("0")
     expect(await reconnects()).toBeGreaterThanOrEqual(1)
-    await screenshot("04-after-restart")
+    await screenshot("05-after-restart")
   })
 
   test("changing heartbeat_ms on /settings changes the panel's cadence without a reload", async () => {
@@ -179,7 +196,7 @@ describe("the app against a real server", () => {
     await page.fill("#heartbeat-ms", "2000")
     await page.click("button[type='submit']")
     await page.waitForSelector("text=Saved.", { timeout: 10_000 })
-    await screenshot("05-settings-saved")
+    await screenshot("06-settings-saved")
 
     await page.click("nav >> text=Connection")
     await waitFor(
@@ -204,7 +221,7 @@ describe("the app against a real server", () => {
       server: { event_stream: { heartbeat_ms: number } }
     }
     expect(config.server.event_stream.heartbeat_ms).toBe(2000)
-    await screenshot("06-cadence-2s")
+    await screenshot("07-cadence-2s")
   })
 
   test("an invalid heartbeat shows the server's message at the field and changes nothing", async () => {
@@ -224,7 +241,7 @@ describe("the app against a real server", () => {
       server: { event_stream: { heartbeat_ms: number } }
     }
     expect(config.server.event_stream.heartbeat_ms).toBe(2000)
-    await screenshot("07-invalid")
+    await screenshot("08-invalid")
   })
 
   test("a server restarted on an empty data dir sends server.resync: the app says so, refetches, and shows new events", async () => {
@@ -267,7 +284,7 @@ describe("the app against a real server", () => {
     expect(await page.getAttribute("[data-duplicates]", "data-duplicates")).toBe("0")
     // And the server version was refetched from the new process.
     expect(await page.textContent("[data-field='server-version']")).toMatch(/v\d+\.\d+\.\d+/)
-    await screenshot("08-resync")
+    await screenshot("09-resync")
   })
 
   test("fits a phone's width", async () => {
@@ -276,6 +293,6 @@ describe("the app against a real server", () => {
     await waitForState("open", 10_000)
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     expect(overflow).toBeLessThanOrEqual(0)
-    await screenshot("09-phone")
+    await screenshot("10-phone")
   })
 })
