@@ -13,7 +13,9 @@ import { describeMachine } from "./report/machine.ts"
 import { lineChartSvg } from "./report/svg-chart.ts"
 import { REPO_ROOT } from "./servers/registry.ts"
 import { runClientSuite } from "./suites/client.ts"
+import { runEventLogSuite } from "./suites/event-log.ts"
 import { type FanoutRow, runFanout, summarizeCell } from "./suites/fanout.ts"
+import { runRecoverySuite } from "./suites/recovery.ts"
 
 const argv = process.argv.slice(2)
 let parsed: ReturnType<typeof parseOptions>
@@ -62,7 +64,9 @@ if (options.suites.includes("fanout")) {
   )
 }
 
+if (options.suites.includes("log")) sections.push(await runEventLogSuite(options, log))
 if (options.suites.includes("client")) sections.push(await runClientSuite(options, log))
+if (options.suites.includes("recovery")) sections.push(await runRecoverySuite(options, log))
 
 const minutes = ((performance.now() - started) / 60_000).toFixed(1)
 const report = [

@@ -42,6 +42,8 @@ export interface PoolOptions {
   readonly concurrency?: number
   /** Largest publisher `seq` + 1 a run will send (sizes each connection's duplicate detector). */
   readonly maxSeq: number
+  /** Extra request headers, e.g. `Last-Event-ID` for a resuming client. */
+  readonly headers?: Readonly<Record<string, string>>
 }
 
 /**
@@ -82,7 +84,11 @@ export class SubscriberPool {
     this.#maxSeq = options.maxSeq
     this.#request =
       `GET ${options.path ?? "/global/event"} HTTP/1.1\r\nHost: ${url.host}\r\n` +
-      "Accept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n"
+      "Accept: text/event-stream\r\nCache-Control: no-cache\r\n" +
+      Object.entries(options.headers ?? {})
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join("") +
+      "\r\n"
   }
 
   /**
