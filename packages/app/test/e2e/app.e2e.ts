@@ -10,6 +10,7 @@ import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import type { Page } from "playwright-core"
 import {
+  axeViolations,
   buildApp,
   launchBrowser,
   makeWorkspace,
@@ -287,12 +288,35 @@ describe("the app against a real server", () => {
     await screenshot("09-resync")
   })
 
+  test("passes axe-core's WCAG 2.1 A/AA checks on both pages", async () => {
+    await page.click("nav >> text=Connection")
+    await waitForState("open", 10_000)
+    await page.click("[data-event-type^='e2e.']") // a selected row and its details are part of the page
+    expect(await axeViolations(page)).toEqual([])
+    await page.click("nav >> text=Settings")
+    await page.fill("#heartbeat-ms", "60001")
+    await page.click("form[data-form='heartbeat'] button[type='submit']")
+    await page.waitForSelector("[data-field-error]", { timeout: 10_000 })
+    expect(await axeViolations(page)).toEqual([])
+    // And in dark mode.
+    await page.emulateMedia({ colorScheme: "dark" })
+    try {
+      expect(await axeViolations(page)).toEqual([])
+      await page.click("nav >> text=Connection")
+      await waitForState("open", 10_000)
+      expect(await axeViolations(page)).toEqual([])
+      await screenshot("10-dark")
+    } finally {
+      await page.emulateMedia({ colorScheme: "light" })
+    }
+  })
+
   test("fits a phone's width", async () => {
     await page.setViewportSize({ width: 390, height: 844 })
     await page.click("nav >> text=Connection")
     await waitForState("open", 10_000)
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     expect(overflow).toBeLessThanOrEqual(0)
-    await screenshot("10-phone")
+    await screenshot("11-phone")
   })
 })

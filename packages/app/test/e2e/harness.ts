@@ -152,3 +152,21 @@ export const waitFor = async <T>(
     await Bun.sleep(100)
   }
 }
+
+/** axe-core's WCAG 2 A/AA violations on the page, as `rule: target, …` lines (empty when clean). */
+export const axeViolations = async (page: Page): Promise<string[]> => {
+  await page.addScriptTag({ path: join(APP_DIR, "node_modules/axe-core/axe.min.js") })
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<AxeResults> } }).axe
+    const results = await axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21aa"] },
+    })
+    return results.violations.map(
+      (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+    )
+  })
+}
+
+interface AxeResults {
+  violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[]
+}
