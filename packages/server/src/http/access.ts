@@ -11,8 +11,9 @@
  *    `Authorization: Bearer <password>` or HTTP Basic with that password (any user name);
  *    `GET /global/event` also takes `?token=<password>` because `EventSource` cannot set headers.
  *    Else 401 with `WWW-Authenticate`. Comparison is constant-time over SHA-256 digests.
- * 4. A declared body larger than the limit gets 413 before any route reads it; {@link readJsonBody}
- *    enforces the same limit on chunked bodies and answers 400 for malformed JSON.
+ * 4. A declared body larger than the limit gets 400 `PayloadTooLarge` before any route reads it;
+ *    {@link readJsonBody} enforces the same limit on chunked bodies and answers 400 for malformed JSON.
+ *    400 rather than HTTP's 413: the API contract answers every refused body with 400 and a name.
  *
  * Options are resolved once per config object (the live config hands out a new object on change),
  * so a `PATCH /global/config` of `server.cors` applies to the next request without a restart.
@@ -53,7 +54,7 @@ export interface AccessOptions {
 /** The access layer of one server. */
 export interface Access {
   /**
-   * Checks a request before routing. Returns the response to send (403, 401, 413 or an answered
+   * Checks a request before routing. Returns the response to send (403, 401, 400 or an answered
    * preflight) or `null` when the request may proceed.
    */
   check(request: Request): Response | null
@@ -185,7 +186,7 @@ export const createAccess = (options: AccessOptions): Access => {
       const length = request.headers.get("content-length")
       if (length !== null && Number(length) > maxBodyBytes) {
         const response = fail(
-          413,
+          400,
           "PayloadTooLarge",
           `The request body is ${length} bytes; the limit is ${maxBodyBytes} bytes.`,
         )
@@ -267,7 +268,7 @@ export class HttpError extends Error {
 
 /**
  * Reads a JSON body within a byte limit, also when it arrives chunked without `Content-Length`.
- * Throws {@link HttpError}: 413 `PayloadTooLarge` past the limit, 400 `MalformedJson` for bytes that
+ * Throws {@link HttpError}: 400 `PayloadTooLarge` past the limit, 400 `MalformedJson` for bytes that
  * are not UTF-8 JSON (the message carries the parser's position), 400 `InvalidBody` for an empty body.
  *
  * @example
@@ -340,7 +341,7 @@ export const readJsonObject = async (
 
 const tooLarge = (size: number, limit: number, atLeast = false): HttpError =>
   new HttpError(
-    413,
+    400,
     "PayloadTooLarge",
     `The request body is ${atLeast ? "more than " : ""}${atLeast ? limit : size} bytes; the limit is ${limit} bytes.`,
   )

@@ -97,8 +97,10 @@ const make = Effect.fnUntraced(function* (options: ListenOptions) {
         Bun.serve({
           port: options.port,
           hostname: options.hostname,
-          // Bun answers 413 itself past this; the publish route has its own, smaller, limit.
-          maxRequestBodySize: 8 * 1024 * 1024,
+          // Bun answers a bare 413 itself past this, before our routes could answer with the contract's
+          // 400 and a message; the access check refuses anything over 1 MiB from its Content-Length
+          // (or after 1 MiB of a chunked body), so this cap only has to sit well above that.
+          maxRequestBodySize: 1024 * 1024 * 1024,
           fetch: (request, server) => {
             const context: RequestContext = { ...services, url: new URL(request.url), server }
             return handle(request, context)

@@ -7,7 +7,7 @@
  * `config.updated` event announces `{config, changed}`. Answers 200 with the new effective config.
  *
  * Errors change nothing: 400 `ConfigInvalid` with `issues` for an invalid result, 400 for a body that
- * is not a JSON object, 413 past the body limit, 409 `ConfigFileConflict` when the file on disk is
+ * is not a JSON object, 400 `PayloadTooLarge` past the body limit, 409 `ConfigFileConflict` when the file on disk is
  * itself invalid (a hand edit in progress).
  *
  * @module
