@@ -8,8 +8,10 @@ import type { JSX } from "solid-js"
 import { render } from "solid-js/web"
 import { manualFrames, scriptedServer, settle } from "../../test/helpers/scripted-server.ts"
 import { ServerSdkProvider } from "../context/server-sdk.tsx"
+import { Settings } from "../routes/Settings.tsx"
 import { ConnectionPanel } from "./ConnectionPanel.tsx"
 import { EventLog } from "./EventLog.tsx"
+import { PublishForm, parseProperties } from "./PublishForm.tsx"
 
 const cleanups: (() => void)[] = []
 afterEach(() => {
@@ -162,5 +164,92 @@ describe("EventLog", () => {
     row.click()
     expect(row.getAttribute("aria-selected")).toBe("true")
     expect(root.querySelector(".detail pre")?.textContent).toContain('"hello": "world"')
+  })
+})
+
+/** Types into an input the way a user does: value, then an input event. */
+const type = (el: Element | null, value: string) => {
+  const input = el as HTMLInputElement | HTMLTextAreaElement
+  input.value = value
+  input.dispatchEvent(new Event("input", { bubbles: true }))
+}
+const submit = (form: Element | null) =>
+  (form as HTMLFormElement).dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }))
+
+describe("Settings", () => {
+  test("shows the server's value, saves a valid one, shows the server's message at the field for an invalid one", async () => {
+    const { server, root, deliver } = await mount(() => <Settings />)
+    await deliver(() => server.connect(1000))
+    const input = () => root.querySelector("#heartbeat-ms") as HTMLInputElement
+    await settle(() => input().value === "1000")
+    expect(input().value).toBe("1000")
+    expect(root.querySelector("[data-config-key='server.event_stream.heartbeat_ms']")?.textContent).toBe(
+      "1000",
+    )
+
+    type(input(), "500")
+    submit(root.querySelector("form[data-form='heartbeat']"))
+    await settle(() => root.querySelector("[data-field-error]") !== null)
+    const error = root.querySelector("[data-field-error]") as HTMLElement
+    expect(error.dataset.fieldError).toBe("server.event_stream.heartbeat_ms")
+    expect(error.textContent).toBe(
+      "server.event_stream.heartbeat_ms: expected an integer from 1000 to 60000, got 500",
+    )
+    expect(input().getAttribute("aria-invalid")).toBe("true")
+    expect(input().getAttribute("aria-describedby")).toContain("heartbeat-ms-error")
+
+    type(input(), "2500")
+    submit(root.querySelector("form[data-form='heartbeat']"))
+    await settle(() => root.querySelector("[data-field-error]") === null)
+    expect(root.querySelector("[data-field-error]")).toBeNull()
+    expect(input().getAttribute("aria-invalid")).toBe("false")
+    await settle(() => (root.querySelector("output")?.textContent ?? "").startsWith("Saved"))
+    expect(root.querySelector("output")?.textContent).toBe(
+      "Saved. The server now sends a heartbeat every 2.5 s.",
+    )
+    expect(server.calls.filter((c) => c === "PATCH /global/config")).toHaveLength(2)
+  })
+
+  test("an empty field is refused here, without a request", async () => {
+    const { server, root, deliver } = await mount(() => <Settings />)
+    await deliver(() => server.connect(1000))
+    type(root.querySelector("#heartbeat-ms"), "")
+    submit(root.querySelector("form[data-form='heartbeat']"))
+    expect(root.querySelector("[data-field-error]")?.textContent).toContain("from 1000 to 60000")
+    expect(server.calls).not.toContain("PATCH /global/config")
+  })
+})
+
+describe("PublishForm", () => {
+  test("publishes the type and properties and shows the id", async () => {
+    const { server, root } = await mount(() => <PublishForm />)
+    type(root.querySelector("#publish-type"), "deploy.done")
+    type(root.querySelector("#publish-properties"), '{"ok": true}')
+    submit(root.querySelector("form"))
+    await settle(() => server.published.length === 1)
+    expect(server.published).toEqual([{ type: "deploy.done", properties: { ok: true } }])
+    await settle(() => (root.querySelector("output")?.textContent ?? "") !== "")
+    expect(root.querySelector("output")?.textContent).toBe("Published deploy.done as id p1")
+  })
+
+  test("bad properties are shown at their field and nothing is sent", async () => {
+    const { server, root } = await mount(() => <PublishForm />)
+    type(root.querySelector("#publish-properties"), "[1, 2]")
+    submit(root.querySelector("form"))
+    expect(root.querySelector("#publish-properties-error")?.textContent).toContain("must be a JSON object")
+    expect(root.querySelector("#publish-properties")?.getAttribute("aria-invalid")).toBe("true")
+    expect(server.published).toEqual([])
+  })
+
+  test("parseProperties explains what is wrong", () => {
+    expect(parseProperties("")).toEqual({ ok: true, value: {} })
+    expect(parseProperties('{"a":1}')).toEqual({ ok: true, value: { a: 1 } })
+    const broken = parseProperties("{a:1}")
+    expect(broken.ok).toBe(false)
+    expect(broken.ok ? "" : broken.message).toStartWith("Not valid JSON:")
+    expect(parseProperties("null")).toEqual({
+      ok: false,
+      message: 'Properties must be a JSON object like {"key": "value"}, got null',
+    })
   })
 })

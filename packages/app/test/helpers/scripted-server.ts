@@ -3,6 +3,7 @@
  * `GET /global/event` is a ReadableStream the test writes SSE frames into) and animation frames
  * stepped by hand.
  */
+import { ConfigInvalid, mergeConfigPatch, validateConfig } from "@tether/core/browser"
 import type { FrameScheduler } from "../../src/context/frame-batcher.ts"
 
 export const CONFIG = {
@@ -23,6 +24,7 @@ export const scriptedServer = () => {
     lastEventId: string | null
   }[] = []
   const calls: string[] = []
+  const published: unknown[] = []
   const encoder = new TextEncoder()
   let config: unknown = CONFIG
   const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -51,6 +53,20 @@ export const scriptedServer = () => {
     }
     if (path === "/global/health") return Response.json({ healthy: true, version: "1.2.3" })
     if (path === "/global/config" && request.method === "GET") return Response.json(config)
+    if (path === "/global/config" && request.method === "PATCH") {
+      // Validated by core's real schema, as the server does.
+      try {
+        config = validateConfig(mergeConfigPatch(config, await request.json()), null)
+        return Response.json(config)
+      } catch (error) {
+        if (error instanceof ConfigInvalid) return Response.json({ error: error.toJSON() }, { status: 400 })
+        throw error
+      }
+    }
+    if (path === "/global/event" && request.method === "POST") {
+      published.push(await request.json())
+      return Response.json({ id: `p${published.length}` }, { status: 202 })
+    }
     return Response.json({ error: { name: "NotFound", message: path } }, { status: 404 })
   }) as typeof globalThis.fetch
   const last = () => {
@@ -62,6 +78,7 @@ export const scriptedServer = () => {
   return {
     fetch,
     calls,
+    published,
     streams,
     setConfig: (value: unknown) => {
       config = value
