@@ -17,15 +17,8 @@ export default defineConfig({
       "/global": {
         target: SERVER,
         changeOrigin: true,
-        // The event stream must pass through unbuffered: http-proxy pipes the body as it arrives,
-        // and the server already sends `X-Accel-Buffering: no` and no compression.
-        configure: (proxy) => {
-          proxy.on("proxyRes", (res) => {
-            if (res.headers["content-type"]?.startsWith("text/event-stream")) {
-              res.headers["cache-control"] = "no-cache, no-transform"
-            }
-          })
-        },
+        // http-proxy pipes the event stream through as it arrives (no buffering, no compression, no
+        // timeout on a long response); the server marks it `no-transform` and `X-Accel-Buffering: no`.
       },
     },
   },
