@@ -67,3 +67,19 @@ describe("FrameScanner", () => {
     expect(seen).toEqual([12])
   })
 })
+
+describe("FrameScanner ranges", () => {
+  test("only the given range is scanned, even when a frame end lies past it", () => {
+    const seen: number[] = []
+    const scanner = new FrameScanner((f) => {
+      if (f.kind === "event") seen.push(f.seq)
+    })
+    const buf = Buffer.from('XXdata: {"seq":5}\n\nYYdata: {"seq":6}\n\n')
+    // The range stops inside the second frame: its end must not be read from outside the range.
+    scanner.push(buf, 2, 30)
+    expect(seen).toEqual([5])
+    // Its rest arrives later and completes it from the kept bytes.
+    scanner.push(Buffer.from('q":6}\n\n'))
+    expect(seen).toEqual([5, 6])
+  })
+})

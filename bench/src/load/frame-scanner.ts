@@ -56,18 +56,25 @@ export class FrameScanner {
 
   constructor(private readonly onFrame: (frame: FrameInfo) => void) {}
 
-  push(piece: Buffer): void {
-    const buf = this.#pending ? Buffer.concat([this.#pending, piece]) : piece
-    this.#pending = null
-    let start = 0
+  /** Scan `piece[start, end)` (default: all of it). */
+  push(piece: Buffer, start = 0, end = piece.length): void {
+    let buf = piece
+    let at = start
+    let stop = end
+    if (this.#pending) {
+      buf = Buffer.concat([this.#pending, piece.subarray(start, end)])
+      this.#pending = null
+      at = 0
+      stop = buf.length
+    }
     for (;;) {
-      const end = buf.indexOf(FRAME_END, start)
-      if (end < 0) break
-      this.#frame(buf, start, end)
-      start = end + 2
+      const frameEnd = buf.indexOf(FRAME_END, at)
+      if (frameEnd < 0 || frameEnd + 2 > stop) break
+      this.#frame(buf, at, frameEnd)
+      at = frameEnd + 2
     }
     // Copy: the socket may reuse its read buffer after this call.
-    if (start < buf.length) this.#pending = Buffer.from(buf.subarray(start))
+    if (at < stop) this.#pending = Buffer.from(buf.subarray(at, stop))
   }
 
   #frame(buf: Buffer, start: number, end: number): void {

@@ -9,7 +9,7 @@ const decodeAll = (pieces: Buffer[]) => {
     onHead: (h) => {
       head = h
     },
-    onBody: (b) => body.push(Buffer.from(b)),
+    onBody: (b, start, end) => body.push(Buffer.from(b.subarray(start, end))),
     onEnd: () => {
       ended = true
     },
@@ -70,5 +70,7 @@ describe("HttpResponseDecoder", () => {
     expect(() => decodeAll([Buffer.from("SSH-2.0-x\r\n\r\n")])).toThrow(/status line/)
     const bad = Buffer.from("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
     expect(() => decodeAll([bad])).toThrow(/chunk size/)
+    const empty = Buffer.from("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\r\n")
+    expect(() => decodeAll([empty])).toThrow(/no hex digits/)
   })
 })

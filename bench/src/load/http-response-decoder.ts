@@ -24,17 +24,21 @@ enum State {
 }
 
 const LF = 10
+const CR = 13
+const SPACE = 32
+const TAB = 9
+const SEMICOLON = 59
 const HEAD_END = Buffer.from("\r\n\r\n")
 /** A response head larger than this is not a server we understand; refuse rather than grow forever. */
 const MAX_HEAD_BYTES = 64 * 1024
 
 /**
  * Feed it socket bytes in any chunking; it calls `onHead` once, `onBody` with each body piece
- * (views into the given buffers, valid during the call only) and `onEnd` when a chunked body ends.
+ * (a range of the given buffer, valid during the call only) and `onEnd` when a chunked body ends.
  *
  * @example
  * ```ts
- * const decoder = new HttpResponseDecoder({ onHead: (h) => h.status, onBody: (b) => b.length, onEnd: () => {} })
+ * const decoder = new HttpResponseDecoder({ onHead: (h) => h.status, onBody: (b, s, e) => e - s, onEnd: () => {} })
  * decoder.push(Buffer.from("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"))
  * ```
  */
@@ -42,12 +46,16 @@ export class HttpResponseDecoder {
   #state: State = State.Head
   #head: Buffer | null = null
   #remaining = 0
-  #sizeLine = ""
+  #size = 0
+  #sizeDigits = 0
+  /** After the hex digits: a `;extension`, spaces or the CR, skipped up to the LF. */
+  #sizeExtension = false
 
   constructor(
     private readonly handlers: {
       readonly onHead: (head: ResponseHead) => void
-      readonly onBody: (piece: Buffer) => void
+      /** A body piece: `buf[start, end)`, valid during the call only. */
+      readonly onBody: (buf: Buffer, start: number, end: number) => void
       readonly onEnd: () => void
     },
   ) {}
@@ -76,35 +84,43 @@ export class HttpResponseDecoder {
       buf = joined
       at = end + HEAD_END.length
     }
-    while (at < buf.length) {
+    // Hot path (a frame per read at 10^5 reads/s): bytes are read in place, never sliced or decoded.
+    const length = buf.length
+    while (at < length) {
       switch (this.#state) {
         case State.Raw:
-          this.handlers.onBody(buf.subarray(at))
+          this.handlers.onBody(buf, at, length)
           return
         case State.ChunkSize: {
-          const lf = buf.indexOf(LF, at)
-          if (lf < 0) {
-            this.#sizeLine += buf.toString("latin1", at)
-            return
+          const c = buf[at++] as number
+          if (c === LF) {
+            if (this.#sizeDigits === 0) throw new Error("bad chunk size line: no hex digits")
+            if (this.#size === 0) {
+              this.#state = State.Done
+              this.handlers.onEnd()
+              return
+            }
+            this.#remaining = this.#size
+            this.#size = 0
+            this.#sizeDigits = 0
+            this.#sizeExtension = false
+            this.#state = State.ChunkData
+          } else if (!this.#sizeExtension) {
+            const digit = hexValue(c)
+            if (digit >= 0) {
+              this.#size = this.#size * 16 + digit
+              this.#sizeDigits++
+            } else if (c === SEMICOLON || c === CR || c === SPACE || c === TAB) {
+              this.#sizeExtension = true
+            } else {
+              throw new Error(`bad chunk size line: byte ${c} is not a hex digit`)
+            }
           }
-          const line = (this.#sizeLine + buf.toString("latin1", at, lf)).trim()
-          this.#sizeLine = ""
-          at = lf + 1
-          const size = Number.parseInt(line.split(";")[0] ?? "", 16)
-          if (!Number.isFinite(size) || size < 0)
-            throw new Error(`bad chunk size line ${JSON.stringify(line)}`)
-          if (size === 0) {
-            this.#state = State.Done
-            this.handlers.onEnd()
-            return
-          }
-          this.#remaining = size
-          this.#state = State.ChunkData
           break
         }
         case State.ChunkData: {
-          const take = Math.min(this.#remaining, buf.length - at)
-          this.handlers.onBody(buf.subarray(at, at + take))
+          const take = Math.min(this.#remaining, length - at)
+          this.handlers.onBody(buf, at, at + take)
           at += take
           this.#remaining -= take
           if (this.#remaining === 0) this.#state = State.ChunkDataEnd
@@ -121,6 +137,13 @@ export class HttpResponseDecoder {
       }
     }
   }
+}
+
+const hexValue = (c: number): number => {
+  if (c >= 48 && c <= 57) return c - 48
+  if (c >= 97 && c <= 102) return c - 87
+  if (c >= 65 && c <= 70) return c - 55
+  return -1
 }
 
 const parseHead = (text: string): ResponseHead => {

@@ -140,7 +140,7 @@ export class SubscriberPool {
         onHead: (head) => {
           if (head.status !== 200) subscriber.settle?.(false)
         },
-        onBody: (piece) => scanner.push(piece),
+        onBody: (buf, start, end) => scanner.push(buf, start, end),
         onEnd: () => {},
       }),
     }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ServerName } from "../options.ts"
-import { SERVER_LABELS } from "../servers/registry.ts"
+import { SERVER_LABELS, SERVER_SHORT_LABELS } from "../servers/registry.ts"
 import { type FanoutRow, marginalRssPerConnection } from "../suites/fanout.ts"
 import { kib, markdownTable, mib, ms, num, ratio } from "./markdown.ts"
 import type { ChartSeries } from "./svg-chart.ts"
@@ -52,7 +52,7 @@ export const fanoutTables = (rows: readonly FanoutRow[], rate: number): string =
           num(row.deliveredPercent, 1),
           num(row.deliveriesPerSecond),
           ms(row.p50),
-          ms(row.p99),
+          `${ms(row.p99)}${(row.deliveredPercent ?? 100) < 99 ? " †" : ""}`,
           ms(row.max),
           num(row.publishCpuPercent),
           ratio(row.p99, floor?.p99),
@@ -63,6 +63,12 @@ export const fanoutTables = (rows: readonly FanoutRow[], rate: number): string =
       ),
       "",
     )
+    if (atC.some((row) => (row.deliveredPercent ?? 100) < 99)) {
+      sections.push(
+        "† over the events delivered within the window only: the undelivered ones have no latency.",
+        "",
+      )
+    }
     const failures = atC.filter((row) => row.errors.length > 0)
     for (const row of failures) {
       sections.push(
@@ -106,6 +112,6 @@ export const idleAndMemoryTable = (rows: readonly FanoutRow[]): string => {
 /** p99 latency per server over C, for the SVG. */
 export const latencySeries = (rows: readonly FanoutRow[]): ChartSeries[] =>
   [...byServer(rows).entries()].map(([server, serverRows]) => ({
-    name: SERVER_LABELS[server],
+    name: SERVER_SHORT_LABELS[server],
     points: serverRows.map((row) => ({ x: row.connections, y: row.p99 })),
   }))

@@ -61,7 +61,7 @@ const formatTick = (value: number): string =>
 export const lineChartSvg = (series: readonly ChartSeries[], options: ChartOptions): string => {
   const width = options.width ?? 760
   const height = options.height ?? 440
-  const margin = { top: 48, right: 250, bottom: 56, left: 72 }
+  const margin = { top: 48, right: 200, bottom: 56, left: 72 }
   const plotW = width - margin.left - margin.right
   const plotH = height - margin.top - margin.bottom
   const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p.x)))].sort((a, b) => a - b)

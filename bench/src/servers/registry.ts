@@ -32,6 +32,16 @@ export const SERVER_LABELS: Record<ServerName, string> = {
   "tether-memory": "Tether, --event-log memory",
 }
 
+/** Short names for the chart legend. */
+export const SERVER_SHORT_LABELS: Record<ServerName, string> = {
+  floor: "floor (Bun.serve)",
+  hono: "Hono streamSSE",
+  "better-sse": "better-sse (Node)",
+  "effect-stream": "Effect PubSub→Stream",
+  tether: "Tether (SQLite log)",
+  "tether-memory": "Tether (memory log)",
+}
+
 /**
  * A temp `tether.json` for benchmarks: 1 s heartbeat (as the anchors), a buffer bound large enough
  * that the overload runs measure delivery rather than slow-client drops, and retention above what

@@ -14,9 +14,13 @@ import { launchFor, tetherAvailable } from "../servers/registry.ts"
 
 const CLIENT_DIR = join(import.meta.dir, "../client")
 
-/** Run both client benchmarks; returns the report section. */
-export const runClientSuite = async (options: BenchOptions, log: (line: string) => void): Promise<string> => {
+/** Run both client benchmarks; returns the report section and the parser figures (for the targets). */
+export const runClientSuite = async (
+  options: BenchOptions,
+  log: (line: string) => void,
+): Promise<{ markdown: string; parser: ParserBenchRow[] }> => {
   const out: string[] = ["## Client side", ""]
+  let parser: ParserBenchRow[] = []
 
   log("client: parser throughput")
   try {
@@ -25,6 +29,7 @@ export const runClientSuite = async (options: BenchOptions, log: (line: string) 
       { scale: options.quick ? 0.25 : 1, rounds: options.quick ? 3 : 7 },
       { cpu: "1", timeoutMs: 180_000 },
     )
+    parser = rows
     out.push(
       "### SSE parser throughput",
       "",
@@ -115,5 +120,5 @@ export const runClientSuite = async (options: BenchOptions, log: (line: string) 
       "",
     )
   }
-  return out.join("\n")
+  return { markdown: out.join("\n"), parser }
 }
