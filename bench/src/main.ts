@@ -11,6 +11,7 @@ import type { ParserBenchRow } from "./client/parser-bench.ts"
 import { parseOptions, USAGE } from "./options.ts"
 import { fanoutTables, idleAndMemoryTable, latencySeries } from "./report/fanout-report.ts"
 import { describeMachine } from "./report/machine.ts"
+import { profilesSection } from "./report/profiles.ts"
 import { lineChartSvg } from "./report/svg-chart.ts"
 import { checkTargets, targetsTable } from "./report/targets.ts"
 import { REPO_ROOT } from "./servers/registry.ts"
@@ -70,6 +71,7 @@ if (options.suites.includes("fanout")) {
     "",
   )
 }
+if (options.cpuProfDir) sections.push(profilesSection(options.cpuProfDir))
 if (options.suites.includes("log")) sections.push(await runEventLogSuite(options, log))
 if (options.suites.includes("client")) {
   const client = await runClientSuite(options, log)

@@ -41,6 +41,13 @@ describe("parseOptions", () => {
     expect(() => parseOptions(["stray"])).toThrow(/unexpected argument "stray"/)
   })
 
+  test("--cpu-prof takes a directory", () => {
+    const options = parseOptions(["--cpu-prof", "/tmp/prof"])
+    if (options === "help") throw new Error("unexpected help")
+    expect(options.cpuProfDir).toBe("/tmp/prof")
+    expect(() => parseOptions(["--cpu-prof"])).toThrow(/--cpu-prof: expected a directory/)
+  })
+
   test("--help", () => {
     expect(parseOptions(["--quick", "--help"])).toBe("help")
   })

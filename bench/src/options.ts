@@ -40,6 +40,8 @@ export interface BenchOptions {
   readonly sdkSubscribers: number
   /** Write `docs/BENCHMARKS.md` and the SVG (false: stdout only). */
   readonly write: boolean
+  /** Run the Bun servers with `--cpu-prof` into this directory and summarise the top frames (null: off). */
+  readonly cpuProfDir: string | null
 }
 
 export const USAGE = `bun run bench [flags]
@@ -56,6 +58,7 @@ export const USAGE = `bun run bench [flags]
   --log-events N            events written and replayed in the log suite (default 10000)
   --sdk-subscribers N       SDK subscribers for recovery and SDK memory (default 1000; quick 200)
   --no-write                print only; do not write docs/BENCHMARKS.md and docs/bench-latency.svg
+  --cpu-prof DIR            profile the Bun servers (bun --cpu-prof) into DIR and print their top frames
   --help`
 
 const list = <T extends string>(flag: string, text: string, allowed: readonly T[]): T[] => {
@@ -76,6 +79,12 @@ const positive = (flag: string, text: string | undefined, integer: boolean): num
     )
   }
   return value
+}
+
+const cpuProf = (text: string | undefined, given: boolean): string | null => {
+  if (!given) return null
+  if (text === undefined || text.startsWith("--")) throw new Error("--cpu-prof: expected a directory")
+  return text
 }
 
 /**
@@ -110,6 +119,7 @@ export const parseOptions = (argv: readonly string[]): BenchOptions | "help" => 
     "--suites",
     "--log-events",
     "--sdk-subscribers",
+    "--cpu-prof",
   ])
   for (const flag of values.keys()) {
     if (!known.has(flag)) throw new Error(`unknown flag ${flag}\n\n${USAGE}`)
@@ -138,5 +148,6 @@ export const parseOptions = (argv: readonly string[]): BenchOptions | "help" => 
     logEvents: number("--log-events", 10_000),
     sdkSubscribers: number("--sdk-subscribers", quick ? 200 : 1000),
     write: !argv.includes("--no-write"),
+    cpuProfDir: cpuProf(values.get("--cpu-prof"), values.has("--cpu-prof")),
   }
 }

@@ -78,3 +78,6 @@ server.listen(options.port, "127.0.0.1", () => {
   const address = server.address()
   console.log(listeningLine(typeof address === "object" && address ? address.port : 0))
 })
+
+// Exit normally on SIGTERM, so `bun --cpu-prof` writes its profile and the run ends like Tether's.
+process.on("SIGTERM", () => process.exit(0))

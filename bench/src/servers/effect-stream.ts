@@ -72,3 +72,6 @@ const server = Bun.serve({
 })
 
 console.log(listeningLine(server.port ?? 0))
+
+// Exit normally on SIGTERM, so `bun --cpu-prof` writes its profile and the run ends like Tether's.
+process.on("SIGTERM", () => process.exit(0))

@@ -83,3 +83,6 @@ app.post("/global/event", async (c) => {
 
 const server = Bun.serve({ hostname: "127.0.0.1", port: options.port, idleTimeout: 0, fetch: app.fetch })
 console.log(listeningLine(server.port ?? 0))
+
+// Exit normally on SIGTERM, so `bun --cpu-prof` writes its profile and the run ends like Tether's.
+process.on("SIGTERM", () => process.exit(0))

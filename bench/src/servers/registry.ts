@@ -102,10 +102,25 @@ export const tetherCommand = (options: {
 
 let betterSseBundle: Promise<string> | undefined
 
-/** The command that starts server `name` on a free port with the given heartbeat. */
-export const launchFor = async (name: ServerName, heartbeatMs: number): Promise<ServerLaunch> => {
+/**
+ * The command that starts server `name` on a free port with the given heartbeat; with `profile`,
+ * Bun servers run under `--cpu-prof` writing `<dir>/<name>.cpuprofile` when they exit.
+ */
+export const launchFor = async (
+  name: ServerName,
+  heartbeatMs: number,
+  profile?: { dir: string; name: string },
+): Promise<ServerLaunch> => {
+  const bun = profile
+    ? [
+        process.execPath,
+        "--cpu-prof",
+        `--cpu-prof-dir=${profile.dir}`,
+        `--cpu-prof-name=${profile.name}.cpuprofile`,
+      ]
+    : [process.execPath]
   const anchor = (file: string): ServerLaunch => ({
-    command: [process.execPath, join(BENCH_ROOT, "src/servers", file), "--heartbeat-ms", String(heartbeatMs)],
+    command: [...bun, join(BENCH_ROOT, "src/servers", file), "--heartbeat-ms", String(heartbeatMs)],
     cwd: BENCH_ROOT,
   })
   switch (name) {
@@ -123,8 +138,11 @@ export const launchFor = async (name: ServerName, heartbeatMs: number): Promise<
       }
     }
     case "tether":
-      return { command: tetherCommand({ heartbeatMs }), cwd: REPO_ROOT }
+      return { command: [...bun, ...tetherCommand({ heartbeatMs }).slice(1)], cwd: REPO_ROOT }
     case "tether-memory":
-      return { command: tetherCommand({ heartbeatMs, memoryLog: true }), cwd: REPO_ROOT }
+      return {
+        command: [...bun, ...tetherCommand({ heartbeatMs, memoryLog: true }).slice(1)],
+        cwd: REPO_ROOT,
+      }
   }
 }

@@ -140,7 +140,10 @@ const runOne = async (
   connections: number,
   options: BenchOptions,
 ): Promise<FanoutResult> => {
-  const launch = await launchFor(server, options.heartbeatMs)
+  const profile = options.cpuProfDir
+    ? { dir: options.cpuProfDir, name: `${server}-${connections}-${Date.now()}` }
+    : undefined
+  const launch = await launchFor(server, options.heartbeatMs, profile)
   const running = await startServer(launch.command, { cpu: "0", cwd: launch.cwd })
   try {
     const config: FanoutConfig = {
