@@ -13,6 +13,10 @@ describe("markdownTable", () => {
       ),
     ).toBe("| server | p99 ms |\n| --- | ---: |\n| a\\|b | 12 |\n| multi line | 3 |")
   })
+
+  test("alignment can be chosen per column", () => {
+    expect(markdownTable(["a", "b"], [], () => false)).toBe("| a | b |\n| --- | --- |")
+  })
 })
 
 describe("formatting", () => {

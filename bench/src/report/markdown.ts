@@ -5,8 +5,8 @@
  */
 
 /**
- * A GitHub-flavoured markdown table; cells are escaped for `|` and newlines. Columns after the first
- * are right-aligned (they hold numbers).
+ * A GitHub-flavoured markdown table; cells are escaped for `|` and newlines. Numeric columns are
+ * right-aligned: by default all but the first.
  *
  * @example
  * ```ts
@@ -14,10 +14,14 @@
  * // | server | p99 ms |\n| --- | ---: |\n| floor | 12 |
  * ```
  */
-export const markdownTable = (headers: readonly string[], rows: readonly (readonly string[])[]): string => {
+export const markdownTable = (
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  numeric: (column: number) => boolean = (column) => column > 0,
+): string => {
   const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ")
   const line = (cells: readonly string[]) => `| ${cells.map(cell).join(" | ")} |`
-  const align = headers.map((_, i) => (i === 0 ? "---" : "---:"))
+  const align = headers.map((_, i) => (numeric(i) ? "---:" : "---"))
   return [line(headers), `| ${align.join(" | ")} |`, ...rows.map(line)].join("\n")
 }
 

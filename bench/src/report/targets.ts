@@ -165,4 +165,5 @@ export const targetsTable = (checks: readonly TargetCheck[]): string =>
       check.verdict === "missed" ? "**missed**" : check.verdict,
       check.detail,
     ]),
+    () => false,
   )
