@@ -79,7 +79,7 @@ describe("FrameScanner ranges", () => {
     scanner.push(buf, 2, 30)
     expect(seen).toEqual([5])
     // Its rest arrives later and completes it from the kept bytes.
-    scanner.push(Buffer.from('q":6}\n\n'))
+    scanner.push(Buffer.from('eq":6}\n\n'))
     expect(seen).toEqual([5, 6])
   })
 })
