@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { ParserBenchRow } from "./client/parser-bench.ts"
 import { parseOptions, USAGE } from "./options.ts"
+import { exitWithChildrenOnSignal } from "./process/spawn-server.ts"
 import { fanoutTables, idleAndMemoryTable, latencySeries } from "./report/fanout-report.ts"
 import { describeMachine } from "./report/machine.ts"
 import { profilesSection } from "./report/profiles.ts"
@@ -33,6 +34,7 @@ if (parsed === "help") {
   process.exit(0)
 }
 const options = parsed
+exitWithChildrenOnSignal()
 const log = (line: string) => console.error(line)
 const started = performance.now()
 const command = `bun run bench${argv.length > 0 ? ` ${argv.join(" ")}` : ""}`

@@ -9,7 +9,7 @@
  * @module
  */
 import { createTetherClient } from "@tether/sdk"
-import { startServer } from "../process/spawn-server.ts"
+import { exitWithChildrenOnSignal, startServer } from "../process/spawn-server.ts"
 import { REPO_ROOT, tetherCommand, writeTetherBenchConfig } from "../servers/registry.ts"
 import { BENCH_EVENT_TYPE } from "./publisher.ts"
 
@@ -42,6 +42,7 @@ export interface RecoveryResult {
 }
 
 const config = JSON.parse(process.argv[2] ?? "{}") as RecoveryConfig
+exitWithChildrenOnSignal()
 const note = (text: string) => process.stderr.write(`    [recovery] ${text}\n`)
 const { configPath, dataDir } = writeTetherBenchConfig(config.heartbeatMs)
 const launch = (port: number) =>

@@ -27,6 +27,41 @@ export const pinnedCommand = (command: readonly string[], cpu: string | null): s
   return ["sh", "-c", script, "sh", ...pin, ...command]
 }
 
+/** Every process this process started and has not yet seen exit, for {@link killAllStarted}. */
+const live = new Set<Subprocess>()
+const track = (child: Subprocess): void => {
+  live.add(child)
+  void child.exited.then(() => live.delete(child))
+}
+
+/**
+ * SIGKILL every process started through this module that is still running: called when the
+ * benchmark itself is interrupted, so no server or generator outlives it.
+ */
+export const killAllStarted = (): void => {
+  for (const child of live) {
+    try {
+      child.kill("SIGKILL")
+    } catch {}
+  }
+}
+
+/**
+ * On SIGINT/SIGTERM: kill what we started, then exit (130/143). Install once in each entry point
+ * that starts processes.
+ */
+export const exitWithChildrenOnSignal = (): void => {
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    process.on(signal, () => {
+      killAllStarted()
+      process.exit(code)
+    })
+  }
+}
+
 /** Whether processes are actually pinned (taskset present). */
 export const pinningAvailable = (): boolean => hasTaskset
 
@@ -58,6 +93,7 @@ export const startServer = async (
     stdout: "pipe",
     stderr: "pipe",
   })
+  track(child)
   const lines: string[] = []
   const remember = (text: string) => {
     lines.push(...text.split("\n").filter((line) => line.length > 0))
@@ -134,9 +170,16 @@ export const runJsonProcess = async <Result>(
     stdout: "pipe",
     stderr: "inherit",
   })
-  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs)
+  track(child)
+  // Past the budget: SIGTERM first, so a child that started servers of its own can stop them.
+  let killer: Timer | undefined
+  const timer = setTimeout(() => {
+    child.kill("SIGTERM")
+    killer = setTimeout(() => child.kill("SIGKILL"), 5000)
+  }, options.timeoutMs)
   const [text, code] = await Promise.all([new Response(child.stdout).text(), child.exited])
   clearTimeout(timer)
+  clearTimeout(killer)
   const last = text.trim().split("\n").at(-1) ?? ""
   if (code !== 0) throw new Error(`${command.join(" ")} exited with ${code ?? child.signalCode}: ${last}`)
   try {
