@@ -22,10 +22,13 @@ export interface RecoveryConfig {
   /** Events published before the kill and right after the restart. */
   readonly eventsBefore: number
   readonly eventsAfter: number
+  /** The SDK's backoff jitter; absent: the SDK default (0.25). 0 shows the herd jitter prevents. */
+  readonly jitter?: number
 }
 
 /** What one recovery run measured (times in seconds from the restarted server's listening line). */
 export interface RecoveryResult {
+  readonly jitter: number | null
   readonly subscribers: number
   readonly openBefore: number
   readonly downSeconds: number
@@ -82,6 +85,7 @@ const subscriptions = Array.from({ length: config.subscribers }, () => {
   const state: Tracked = { open: false, seen: new Uint8Array(total), unique: 0 }
   tracked.push(state)
   return client.global.event.subscribe({
+    ...(config.jitter === undefined ? {} : { backoff: { jitter: config.jitter } }),
     onEvent: (event) => {
       if (event.type === "server.resync") resyncs++
       if (event.type !== BENCH_EVENT_TYPE) return
@@ -145,6 +149,7 @@ try {
     buckets[bucket] = (buckets[bucket] ?? 0) + 1
   }
   const result: RecoveryResult = {
+    jitter: config.jitter ?? null,
     subscribers: config.subscribers,
     openBefore,
     downSeconds: (restartBegan - killedAt) / 1000,

@@ -21,40 +21,54 @@ export const runRecoverySuite = async (
 ): Promise<string> => {
   const out = ["## Recovery: server killed and restarted under SDK subscribers", ""]
   if (!tetherAvailable()) return [...out, "Skipped: Tether's CLI is not there.", ""].join("\n")
-  const config: RecoveryConfig = {
+  const base: RecoveryConfig = {
     subscribers: options.sdkSubscribers,
     heartbeatMs: options.heartbeatMs,
     downSeconds: 2,
     eventsBefore: 20,
     eventsAfter: 20,
   }
-  log(`recovery: ${config.subscribers} SDK subscribers, SIGKILL, ${config.downSeconds} s down, restart`)
-  let result: RecoveryResult
-  try {
-    result = await runJsonProcess<RecoveryResult>(
-      [
-        "env",
-        "BUN_CONFIG_MAX_HTTP_REQUESTS=65535",
-        process.execPath,
-        "--conditions=@tether/source",
-        GENERATOR,
-      ],
-      config,
-      { cpu: "1", timeoutMs: 240_000 },
+  const results: RecoveryResult[] = []
+  // The SDK default first; then without jitter, to show the herd the jitter flattens.
+  for (const jitter of [undefined, 0]) {
+    const config: RecoveryConfig = jitter === undefined ? base : { ...base, jitter }
+    log(
+      `recovery: ${config.subscribers} SDK subscribers (jitter ${jitter ?? "default"}), SIGKILL, ${config.downSeconds} s down, restart`,
     )
-  } catch (error) {
-    return [...out, `Failed: ${error instanceof Error ? error.message : String(error)}`, ""].join("\n")
+    try {
+      results.push(
+        await runJsonProcess<RecoveryResult>(
+          [
+            "env",
+            "BUN_CONFIG_MAX_HTTP_REQUESTS=65535",
+            process.execPath,
+            "--conditions=@tether/source",
+            GENERATOR,
+          ],
+          config,
+          { cpu: "1", timeoutMs: 240_000 },
+        ),
+      )
+    } catch (error) {
+      out.push(
+        `Run with jitter ${jitter ?? "default"} failed: ${error instanceof Error ? error.message : String(error)}`,
+        "",
+      )
+    }
   }
+  if (results.length === 0) return out.join("\n")
   const seconds = (value: number | null) => (value === null ? "not within 60 s" : num(value, 2))
   out.push(
-    `Tether with the SQLite log on CPU 0; ${num(config.subscribers)} \`createTetherClient().global.event.subscribe\` ` +
-      `subscriptions in one process on CPU 1 with the SDK's default backoff (base from the server's \`retry:\`, ` +
-      `cap 30 s, jitter ±25 %). ${config.eventsBefore} events, SIGKILL, ${config.downSeconds} s down, restart on the same ` +
-      `port and data dir, ${config.eventsAfter} more events published as soon as it listens. Times are from the restarted ` +
-      `server's listening line. "Caught up" means holding all ${config.eventsBefore + config.eventsAfter} events exactly once.`,
+    `Tether with the SQLite log on CPU 0; ${num(base.subscribers)} \`createTetherClient().global.event.subscribe\` ` +
+      "subscriptions in one process on CPU 1 with the SDK's backoff (base from the server's `retry:`, cap 30 s). " +
+      `${base.eventsBefore} events, SIGKILL, ${base.downSeconds} s down, restart on the same ` +
+      `port and data dir, ${base.eventsAfter} more events published as soon as it listens. Times are from the restarted ` +
+      `server's listening line. "Caught up" means holding all ${base.eventsBefore + base.eventsAfter} events exactly once. ` +
+      "The second row turns the jitter off to show the herd it flattens.",
     "",
     markdownTable(
       [
+        "jitter",
         "subscribers",
         "restart to listening (s)",
         "all reconnected (s)",
@@ -65,26 +79,28 @@ export const runRecoverySuite = async (
         "connection attempts",
         "peak attempts / 100 ms",
       ],
-      [
-        [
-          num(result.subscribers),
-          num(result.restartSeconds, 2),
-          seconds(result.allOpenSeconds),
-          seconds(result.allCaughtUpSeconds),
-          `${num(result.caughtUp)} / ${num(result.subscribers)}`,
-          num(result.duplicates),
-          num(result.resyncs),
-          num(result.attempts),
-          `${num(result.peakAttemptsPer100ms)} (${num((100 * result.peakAttemptsPer100ms) / result.subscribers)} % of C)`,
-        ],
-      ],
+      results.map((result) => [
+        result.jitter === null ? "±25 % (SDK default)" : `±${num(result.jitter * 100)} %`,
+        num(result.subscribers),
+        num(result.restartSeconds, 2),
+        seconds(result.allOpenSeconds),
+        seconds(result.allCaughtUpSeconds),
+        `${num(result.caughtUp)} / ${num(result.subscribers)}`,
+        num(result.duplicates),
+        num(result.resyncs),
+        num(result.attempts),
+        `${num(result.peakAttemptsPer100ms)} (${num((100 * result.peakAttemptsPer100ms) / result.subscribers)} % of C)`,
+      ]),
     ),
     "",
-    "Connection attempts per 100 ms from the kill (one character each; the server was down for the first " +
-      `${num(result.downSeconds, 1)} s):`,
+    "Connection attempts per 100 ms from the kill (one character each, scaled to each row's peak; the server was down " +
+      `for the first ${num(results[0]?.downSeconds ?? base.downSeconds, 1)} s):`,
     "",
     "```",
-    sparkline(result.histogram),
+    ...results.map(
+      (result) =>
+        `${(result.jitter === null ? "±25 %" : `±${num(result.jitter * 100)} %`).padEnd(6)} ${sparkline(result.histogram)}`,
+    ),
     "```",
     "",
   )
