@@ -8,11 +8,12 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { ParserBenchRow } from "./client/parser-bench.ts"
-import { parseOptions, USAGE } from "./options.ts"
+import { parseOptions, repeatsFor, USAGE } from "./options.ts"
 import { exitWithChildrenOnSignal } from "./process/spawn-server.ts"
 import { fanoutTables, idleAndMemoryTable, latencySeries } from "./report/fanout-report.ts"
 import { describeMachine } from "./report/machine.ts"
 import { profilesSection } from "./report/profiles.ts"
+import { serversSection } from "./report/servers-section.ts"
 import { lineChartSvg } from "./report/svg-chart.ts"
 import { checkTargets, targetsTable } from "./report/targets.ts"
 import { REPO_ROOT } from "./servers/registry.ts"
@@ -45,7 +46,8 @@ let fanoutRows: FanoutRow[] = []
 let parserRows: ParserBenchRow[] = []
 
 if (options.suites.includes("fanout")) {
-  log(`fan-out: C = ${options.connections.join(", ")} × ${options.rate} ev/s, ${options.repeats} repeat(s)`)
+  const repeats = options.connections.map((c) => `${repeatsFor(options, c)} at C = ${c}`).join(", ")
+  log(`fan-out: C = ${options.connections.join(", ")} × ${options.rate} ev/s, repeats: ${repeats}`)
   fanoutRows = (await runFanout(options, log)).map(summarizeCell)
   sections.push(
     "## Fan-out",
@@ -55,7 +57,7 @@ if (options.suites.includes("fanout")) {
       `(after 10 warm-up events), then waits up to ${options.drainSeconds} s for stragglers. Latency is publish-send ` +
       "to receipt, both clocks in the generator. Delivered % counts each (subscriber, event) pair once. Server CPU is " +
       "from `/proc/<pid>/stat` over the publish phase (100 % = one core). Deliveries/s is from the first publish to the " +
-      `last delivery (or the end of the window). Medians of ${options.repeats} run(s) per cell; ratios are to the ` +
+      `last delivery (or the end of the window). Medians over repeats (${repeats}); ratios are to the ` +
       "floor at the same C. **Generator CPU % near 100 means the generator, not the server, set the pace**: " +
       "receiving costs about as much as sending on loopback, and this machine has one core for each side.",
     "",
@@ -104,6 +106,7 @@ const report = [
     "counts, duplicates, replay counts and heartbeat rates are exact.",
   "",
   ...targets,
+  ...(options.suites.includes("fanout") ? [serversSection()] : []),
   ...sections,
 ].join("\n")
 

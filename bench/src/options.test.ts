@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test"
-import { parseOptions, SERVER_NAMES } from "./options.ts"
+import { parseOptions, repeatsFor, SERVER_NAMES } from "./options.ts"
 
 describe("parseOptions", () => {
   test("defaults are the full run", () => {
@@ -10,6 +10,8 @@ describe("parseOptions", () => {
     expect(options.publishSeconds).toBe(5)
     expect(options.servers).toEqual([...SERVER_NAMES])
     expect(options.write).toBe(true)
+    expect(repeatsFor(options, 1000)).toBe(3)
+    expect(repeatsFor(options, 5000)).toBe(2)
   })
 
   test("--quick shortens and flags override it", () => {
@@ -19,7 +21,10 @@ describe("parseOptions", () => {
     expect(options.connections).toEqual([300, 600])
     expect(options.rate).toBe(20)
     expect(options.publishSeconds).toBe(2)
-    expect(options.repeats).toBe(1)
+    expect(repeatsFor(options, 600)).toBe(1)
+    const given = parseOptions(["--repeats", "4"])
+    if (given === "help") throw new Error("unexpected help")
+    expect(repeatsFor(given, 10_000)).toBe(4)
     expect(options.write).toBe(false)
   })
 

@@ -19,6 +19,18 @@ export type ServerName = (typeof SERVER_NAMES)[number]
 export const SUITE_NAMES = ["fanout", "log", "client", "recovery"] as const
 export type SuiteName = (typeof SUITE_NAMES)[number]
 
+/**
+ * Runs of a cell with `connections` subscribers: as given, or by default 3 at light load (cheap runs,
+ * where a single stall moves a p99 most) and 2 above.
+ *
+ * @example
+ * ```ts
+ * repeatsFor({ repeats: "auto" }, 1000) // 3
+ * ```
+ */
+export const repeatsFor = (options: Pick<BenchOptions, "repeats">, connections: number): number =>
+  options.repeats === "auto" ? (connections <= 1000 ? 3 : 2) : options.repeats
+
 /** A benchmark run's settings. */
 export interface BenchOptions {
   readonly quick: boolean
@@ -30,8 +42,8 @@ export interface BenchOptions {
   readonly drainSeconds: number
   readonly idleSeconds: number
   readonly heartbeatMs: number
-  /** Runs of each (server, C) cell; the report gives medians. */
-  readonly repeats: number
+  /** Runs of each (server, C) cell; the report gives medians. Use {@link repeatsFor}. */
+  readonly repeats: number | "auto"
   readonly servers: readonly ServerName[]
   readonly suites: readonly SuiteName[]
   /** Events written then replayed in the event-log suite. */
@@ -52,7 +64,7 @@ export const USAGE = `bun run bench [flags]
   --publish-seconds N       publish phase length (default 5; quick 2)
   --drain-seconds N         how long to wait for stragglers after publishing (default 5; quick 3)
   --idle-seconds N          idle heartbeat window (default 3; quick 2)
-  --repeats N               runs per cell, medians reported (default 2; quick 1)
+  --repeats N               runs per cell, medians reported (default 3 at C <= 1000, 2 above; quick 1)
   --servers a,b             of ${SERVER_NAMES.join(", ")}
   --suites a,b              of ${SUITE_NAMES.join(", ")}
   --log-events N            events written and replayed in the log suite (default 10000)
@@ -142,7 +154,7 @@ export const parseOptions = (argv: readonly string[]): BenchOptions | "help" => 
     drainSeconds: number("--drain-seconds", quick ? 3 : 5, false),
     idleSeconds: number("--idle-seconds", quick ? 2 : 3, false),
     heartbeatMs: 1000,
-    repeats: number("--repeats", quick ? 1 : 2),
+    repeats: values.has("--repeats") ? number("--repeats", 1) : quick ? 1 : "auto",
     servers: serversText ? list("--servers", serversText, SERVER_NAMES) : [...SERVER_NAMES],
     suites: suitesText ? list("--suites", suitesText, SUITE_NAMES) : [...SUITE_NAMES],
     logEvents: number("--log-events", 10_000),

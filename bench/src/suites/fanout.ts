@@ -7,7 +7,7 @@
  */
 import { join } from "node:path"
 import type { FanoutConfig, FanoutResult } from "../load/fanout-generator.ts"
-import type { BenchOptions, ServerName } from "../options.ts"
+import { type BenchOptions, repeatsFor, type ServerName } from "../options.ts"
 import { runJsonProcess, startServer } from "../process/spawn-server.ts"
 import { launchFor } from "../servers/registry.ts"
 import { median } from "../stats/percentiles.ts"
@@ -98,7 +98,7 @@ export const marginalRssPerConnection = (rows: readonly FanoutRow[]): number | n
 const rotate = <T>(items: readonly T[], by: number): T[] =>
   items.map((_, i) => items[(i + by) % items.length] as T)
 
-/** Run every (server, C) cell `repeats` times. `log` gets one line per run. */
+/** Run every (server, C) cell its number of repeats, in rounds. `log` gets one line per run. */
 export const runFanout = async (
   options: BenchOptions,
   log: (line: string) => void,
@@ -109,8 +109,10 @@ export const runFanout = async (
       cells.set(`${server}/${connections}`, { server, connections, runs: [], errors: [] })
     }
   }
-  for (let repeat = 0; repeat < options.repeats; repeat++) {
+  const rounds = Math.max(...options.connections.map((c) => repeatsFor(options, c)))
+  for (let repeat = 0; repeat < rounds; repeat++) {
     for (const connections of options.connections) {
+      if (repeat >= repeatsFor(options, connections)) continue
       for (const server of rotate(options.servers, repeat)) {
         const cell = cells.get(`${server}/${connections}`) as FanoutCell
         const started = performance.now()
