@@ -6,17 +6,9 @@
  * @module
  */
 import { z } from "zod"
+import { HEARTBEAT_MS } from "./limits.ts"
 
-/**
- * Range and default of `server.event_stream.heartbeat_ms`, in milliseconds.
- *
- * @example
- * ```ts
- * import { HEARTBEAT_MS } from "@tether/core"
- * console.log(HEARTBEAT_MS) // { min: 1000, max: 60000, default: 10000 }
- * ```
- */
-export const HEARTBEAT_MS = { min: 1000, max: 60_000, default: 10_000 } as const
+export { HEARTBEAT_MS } from "./limits.ts"
 
 const MiB = 1024 * 1024
 
