@@ -193,3 +193,135 @@ describe("createParser: behaviour", () => {
     expect(data.length).toBe(size)
   })
 })
+
+/**
+ * The spec's "event stream interpretation" written as plainly as possible (whole text, one regex split),
+ * as an oracle for the parser's fast paths: inlined `data:` / `id:` lines, a lone `data:` line dispatched
+ * without the data buffer, an `id` looked through for NUL before it is sliced, and lines cut in a few
+ * pieces concatenated rather than joined.
+ */
+function interpret(text: string): Collected {
+  const out: Collected = { messages: [], retries: [], comments: [], lastEventId: "" }
+  const lines = (text.startsWith("\uFEFF") ? text.slice(1) : text).split(/\r\n|\r|\n/)
+  lines.pop() // the unterminated rest (or "" after the last terminator) is discarded
+  let data: string[] = []
+  let type = ""
+  let idBuffer = ""
+  for (const line of lines) {
+    if (line === "") {
+      out.lastEventId = idBuffer
+      if (data.length > 0)
+        out.messages.push({ id: idBuffer, event: type || "message", data: data.join("\n") })
+      data = []
+      type = ""
+      continue
+    }
+    if (line.startsWith(":")) {
+      out.comments.push(line.slice(1).replace(/^ /, ""))
+      continue
+    }
+    const colon = line.indexOf(":")
+    const field = colon === -1 ? line : line.slice(0, colon)
+    const value = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "")
+    if (field === "data") data.push(value)
+    else if (field === "event") type = value
+    else if (field === "id" && !value.includes("\0")) idBuffer = value
+    else if (field === "retry" && /^[0-9]+$/.test(value)) out.retries.push(Number(value))
+  }
+  return out
+}
+
+describe("createParser: fast paths against a plain reading of the spec", () => {
+  const longId = `id: ${"7".repeat(40)}`
+  const pieces = [
+    "data: a",
+    'data: {"n":1}',
+    "data:",
+    "data",
+    "event: e",
+    "event:x",
+    "id: 1",
+    "id:2",
+    "id: x\u0000y",
+    longId,
+    `${longId}\u0000`,
+    "id",
+    "retry: 300",
+    ": c",
+    "dat: no",
+    "ida: no",
+    "",
+    "",
+    "",
+    "",
+  ]
+  for (const endings of [["\n"], ["\n", "\r", "\r\n"]]) {
+    test(`random streams with ${endings.length === 1 ? "LF only" : "mixed line ends"}: whole, split and byte by byte`, () => {
+      for (let seed = 1; seed <= 200; seed++) {
+        const random = seededRandom(seed)
+        let text = random() < 0.2 ? "\uFEFF" : ""
+        const lines = 5 + Math.floor(random() * 80)
+        for (let i = 0; i < lines; i++) {
+          text += pieces[Math.floor(random() * pieces.length)]
+          text += endings[Math.floor(random() * endings.length)]
+        }
+        if (random() < 0.5) text += "data: unterminated"
+        const expected = { seed, ...interpret(text) }
+        const bytes = new TextEncoder().encode(text)
+        expect({ seed, ...parseChunks([bytes]) }).toEqual(expected)
+        expect({ seed, ...parseChunks(randomSplit(bytes, random, 1 + Math.floor(random() * 40))) }).toEqual(
+          expected,
+        )
+        expect({ seed, ...parseChunks(byteByByte(bytes)) }).toEqual(expected)
+      }
+    })
+  }
+
+  test("a line cut in 2 to 8 pieces is read whole, whether its pieces are concatenated or joined", () => {
+    const line = 'data: {"type":"server.heartbeat"}'
+    for (let pieces = 2; pieces <= 8; pieces++) {
+      const messages: SseMessage[] = []
+      const parser = createParser({ onMessage: (message) => messages.push(message) })
+      const size = Math.ceil(line.length / pieces)
+      for (let at = 0; at < line.length; at += size) parser.feed(line.slice(at, at + size))
+      parser.feed("\n\n")
+      expect({ pieces, messages }).toEqual({
+        pieces,
+        messages: [{ id: "", event: "message", data: '{"type":"server.heartbeat"}' }],
+      })
+    }
+  })
+
+  test("maxEventSize still bounds a lone data line dispatched without the data buffer", () => {
+    const run = (text: string) => {
+      const messages: SseMessage[] = []
+      const errors: SseEventTooLarge[] = []
+      const parser = createParser({
+        maxEventSize: 10,
+        onMessage: (message) => messages.push(message),
+        onError: (error) => errors.push(error),
+      })
+      parser.feed(text)
+      return { messages: messages.map((message) => message.data), errors: errors.map((error) => error.size) }
+    }
+    // Exactly at the bound: dispatched.
+    expect(run("data: 0123456789\n\n")).toEqual({ messages: ["0123456789"], errors: [] })
+    // One over: stopped, nothing dispatched.
+    expect(run("data: 0123456789A\n\n")).toEqual({ messages: [], errors: [11] })
+    // The event type counts too: 3 + 8 = 11.
+    expect(run("event: abc\ndata: 12345678\n\n")).toEqual({ messages: [], errors: [11] })
+    expect(run("event: abc\ndata: 1234567\n\n")).toEqual({ messages: ["1234567"], errors: [] })
+  })
+
+  test("an id over 32 characters with a NUL is ignored like a short one, in one chunk and cut", () => {
+    const id = "9".repeat(40)
+    const text = `id: ${id}\ndata: a\n\nid: ${id}\u0000\ndata: b\n\nid: 5\u0000\ndata: c\n\n`
+    const expected = [
+      { id, event: "message", data: "a" },
+      { id, event: "message", data: "b" },
+      { id, event: "message", data: "c" },
+    ]
+    expect(parseChunks([new TextEncoder().encode(text)]).messages).toEqual(expected)
+    expect(parseChunks(byteByByte(new TextEncoder().encode(text))).messages).toEqual(expected)
+  })
+})
