@@ -196,9 +196,8 @@ describe("createParser: behaviour", () => {
 
 /**
  * The spec's "event stream interpretation" written as plainly as possible (whole text, one regex split),
- * as an oracle for the parser's fast paths: inlined `data:` / `id:` lines, a lone `data:` line dispatched
- * without the data buffer, an `id` looked through for NUL before it is sliced, and lines cut in a few
- * pieces concatenated rather than joined.
+ * as an oracle for the parser's fast paths: inlined `data:` / `id:` lines, an `id` looked through for NUL
+ * before it is sliced, and lines cut in a few pieces concatenated rather than joined.
  */
 function interpret(text: string): Collected {
   const out: Collected = { messages: [], retries: [], comments: [], lastEventId: "" }
@@ -292,7 +291,7 @@ describe("createParser: fast paths against a plain reading of the spec", () => {
     }
   })
 
-  test("maxEventSize still bounds a lone data line dispatched without the data buffer", () => {
+  test("maxEventSize bounds a one-line event exactly, its type included", () => {
     const run = (text: string) => {
       const messages: SseMessage[] = []
       const errors: SseEventTooLarge[] = []

@@ -85,7 +85,8 @@ export function createParser(options: ParserOptions): EventSourceParser {
       if (chunk.charCodeAt(pos) === LF) pos++
     }
     // The first CR at or after `pos`, searched once per chunk and handed on, so a CR-free chunk (nearly
-    // every one) is scanned for CR once, not again by `processLines` after the pending line is completed.
+    // every one) is scanned for CR once, not again by `processLines` after the pending line is completed
+    // (×1.02–1.08 on bench/'s parser inputs, A/B in one run).
     let cr: number
     if (pending.length > 0) {
       let end: number
@@ -104,10 +105,10 @@ export function createParser(options: ParserOptions): EventSourceParser {
         checkSize()
         return
       }
-      // A line cut in a few pieces (the common case with small chunks) is concatenated: `join` cost 12 %
-      // of the tiny-events / 1–64-char-chunks bench and 25 % of the SDK bench's heartbeat-size / ≤ 40-char
-      // chunks one under `bun --cpu-prof`. The few-piece rope is flattened once, when the line is read.
-      // More pieces are still joined once, so a long line in many chunks stays linear.
+      // A line cut in a few pieces (the common case with small chunks) is concatenated: `join` was 25 % of
+      // the `bun --cpu-prof` profile of the SDK bench's heartbeat-size events in ≤ 40-char chunks, and
+      // concatenating measured ×1.22 there (A/B in one run), the rope's one flatten at the first read of
+      // the line included. More pieces are still joined once, so a long line in many chunks stays linear.
       const tail = chunk.slice(pos, end)
       let line: string
       if (pending.length <= 4) {
@@ -143,9 +144,11 @@ export function createParser(options: ParserOptions): EventSourceParser {
     let lf = chunk.indexOf("\n", pos)
     if (cr === -1) {
       // LF-only chunk, what nearly every server sends: one indexOf per line, with the three commonest
-      // line shapes (blank line, `data:`, `id:`) handled inline. `bun --cpu-prof` on the tiny-events /
-      // 4 KiB-chunks bench put 46 % of the time in the generic field split of `parseLine`, nearly all of it
-      // `id: N` lines (a substring for the name, then a string switch on it).
+      // line shapes (blank line, `data:`, `id:`) handled inline. `bun --cpu-prof` on bench/'s tiny events
+      // in ≤ 4096-char chunks (where the SDK was ×0.80–0.93 of eventsource-parser) put 46 % of the time in
+      // the generic field split of `parseLine`, nearly all of it `id: N` lines (a substring for the name,
+      // then a string switch on it). Inlining `id:` here measured ×1.10–1.20 over sending it to
+      // `parseLine`'s own `id:` check.
       while (lf !== -1) {
         const first = chunk.charCodeAt(pos)
         if (lf === pos) {
@@ -157,23 +160,7 @@ export function createParser(options: ParserOptions): EventSourceParser {
           chunk.charCodeAt(pos + 3) === 97 && // a
           chunk.charCodeAt(pos + 4) === COLON
         ) {
-          const value = chunk.slice(chunk.charCodeAt(pos + 5) === SPACE ? pos + 6 : pos + 5, lf)
-          // A lone `data:` line straight followed by the blank line (`data: …\n\n`, the shape of nearly
-          // every event) is dispatched here without going through the data buffer, the same trick as
-          // eventsource-parser's. The size bound is checked as `appendData` would; over it, `appendData`
-          // reports it.
-          if (
-            !hasData &&
-            chunk.charCodeAt(lf + 1) === LF &&
-            value.length + eventType.length <= maxEventSize
-          ) {
-            dispatchData(value)
-            if (stopped) return
-            pos = lf + 2
-            lf = chunk.indexOf("\n", pos)
-            continue
-          }
-          appendData(value)
+          appendData(chunk.slice(chunk.charCodeAt(pos + 5) === SPACE ? pos + 6 : pos + 5, lf))
         } else if (
           first === 105 && // i
           chunk.charCodeAt(pos + 1) === 100 && // d
@@ -240,7 +227,8 @@ export function createParser(options: ParserOptions): EventSourceParser {
       return
     }
     // `id:` and `event:` next, for the lines that reach here (CR-terminated streams, lines completed
-    // across chunks): the generic split below costs a substring and a string switch per line.
+    // across chunks): the generic split below costs a substring and a string switch per line
+    // (×1.2–1.5 on tiny events with CRLF in ≤ 4096-char chunks, A/B in one run).
     if (
       s.charCodeAt(start) === 105 && // i
       s.charCodeAt(start + 1) === 100 && // d
@@ -302,9 +290,10 @@ export function createParser(options: ParserOptions): EventSourceParser {
   /** The `id` field with value `s[from, end)`. */
   function setId(s: string, from: number, end: number): void {
     // "If the field value does not contain U+0000 NULL, then set the last event ID buffer to the field value."
-    // The NUL is looked for in the chunk itself, before slicing: reading a fresh slice makes JSC resolve
-    // it, and a short id is cheaper to walk than to hand to native `indexOf` (together 13 % of the
-    // tiny-events / 1–64-char-chunks profile).
+    // A short id is looked through for NUL in the chunk itself, before slicing: ×1.06–1.08 over the
+    // slice + native `indexOf` it replaces, and ×1.5 over walking the fresh slice, which makes JSC resolve
+    // the substring (tiny events in ≤ 4096-char chunks, A/B in one run). `indexOf` on the chunk cannot
+    // stop at `end`.
     if (end - from > 32) {
       const value = s.slice(from, end)
       if (value.indexOf("\0") === -1) idBuffer = value
@@ -312,14 +301,6 @@ export function createParser(options: ParserOptions): EventSourceParser {
     }
     for (let i = from; i < end; i++) if (s.charCodeAt(i) === 0) return
     idBuffer = s.slice(from, end)
-  }
-
-  /** Dispatches an event whose only data is `value`, the data buffer being empty (see `processLines`). */
-  function dispatchData(value: string): void {
-    lastId = idBuffer
-    const message: SseMessage = { id: lastId, event: eventType === "" ? "message" : eventType, data: value }
-    eventType = ""
-    onMessage(message)
   }
 
   function dispatch(): void {
@@ -375,19 +356,13 @@ export function createParser(options: ParserOptions): EventSourceParser {
   return { feed, end, reset, lastEventId: () => lastId }
 }
 
-/** Index of the first CR or LF at or after `from`, or -1. */
+/** Index of the first CR or LF at or after `from`, or -1, walking: for the tail of a tiny chunk (see `feed`). */
 function lineEnd(chunk: string, from: number): number {
-  // Tiny chunks (a slow trickle, or a byte-at-a-time test) are cheaper to walk once than to search twice.
-  if (chunk.length - from < 32) {
-    for (let i = from; i < chunk.length; i++) {
-      const c = chunk.charCodeAt(i)
-      if (c === LF || c === 13) return i
-    }
-    return -1
+  for (let i = from; i < chunk.length; i++) {
+    const c = chunk.charCodeAt(i)
+    if (c === LF || c === 13) return i
   }
-  const lf = chunk.indexOf("\n", from)
-  const cr = chunk.indexOf("\r", from)
-  return cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf)
+  return -1
 }
 
 function isAsciiDigits(value: string): boolean {
