@@ -54,7 +54,8 @@ if (options.suites.includes("fanout")) {
     "",
     "Each server alone on CPU 0; the generator on CPU 1 holds C raw-socket SSE subscribers and publishes " +
       `${options.rate} events/s of 256-byte frames through \`POST /global/event\` for ${options.publishSeconds} s ` +
-      `(after 10 warm-up events), then waits up to ${options.drainSeconds} s for stragglers. Latency is publish-send ` +
+      `(after 10 warm-up events); deliveries count if they arrive within ${options.publishSeconds + options.drainSeconds} s of the ` +
+      "first send (publish + drain window, fixed however late the server answers the publishes). Latency is publish-send " +
       "to receipt, both clocks in the generator. Delivered % counts each (subscriber, event) pair once. Server CPU is " +
       "from `/proc/<pid>/stat` over the publish phase (100 % = one core). Deliveries/s is from the first publish to the " +
       `last delivery (or the end of the window). Medians over repeats (${repeats}); ratios are to the ` +
