@@ -246,7 +246,7 @@ export class Connection {
 }
 
 /** Joins chunks into one buffer (one copy, one socket write). */
-const concat = (chunks: readonly Uint8Array[]): Uint8Array => {
+export const concat = (chunks: readonly Uint8Array[]): Uint8Array => {
   let size = 0
   for (const chunk of chunks) size += chunk.byteLength
   const out = new Uint8Array(size)

@@ -1,0 +1,73 @@
+import { describe, expect, test } from "bun:test"
+import { compareSequenceIds } from "../event/sequence-id.ts"
+import { Connection } from "./connection.ts"
+import { Hub } from "./hub.ts"
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+const frame = (id: string) => encoder.encode(`id: ${id}\ndata: {}\n\n`)
+const id = (n: number) => String(n).padStart(16, "0")
+
+const setup = () => {
+  const flushes: (() => void)[] = []
+  const hub = new Hub(compareSequenceIds, (flush) => flushes.push(flush))
+  const open = () => {
+    const connection = new Connection({
+      maxBufferedBytes: () => 1 << 20,
+      release: (c) => hub.remove(c),
+      warn: () => {},
+    })
+    hub.add(connection)
+    return { connection, reader: connection.stream.getReader() }
+  }
+  return { hub, flushes, open }
+}
+
+describe("Hub", () => {
+  test("events of one turn reach a live connection as one joined chunk, in order", async () => {
+    const { hub, flushes, open } = setup()
+    const { reader } = open()
+    const first = reader.read() // the socket asks for data: a pull is waiting
+    for (const n of [1, 2, 3]) hub.broadcast(id(n), frame(id(n)))
+    expect(flushes).toHaveLength(1) // one fan-out per turn, however many events
+    ;(flushes[0] as () => void)()
+    const chunk = await first
+    expect(decoder.decode(chunk.value)).toBe(
+      `id: ${id(1)}\ndata: {}\n\nid: ${id(2)}\ndata: {}\n\nid: ${id(3)}\ndata: {}\n\n`,
+    )
+  })
+
+  test("a connection whose replay already sent part of the turn gets only the rest", async () => {
+    const { hub, flushes, open } = setup()
+    const { connection, reader } = open()
+    connection.replayed(id(2), frame(id(2)))
+    expect(decoder.decode((await reader.read()).value)).toContain(id(2))
+    const next = reader.read()
+    for (const n of [1, 2, 3]) hub.broadcast(id(n), frame(id(n)))
+    ;(flushes[0] as () => void)()
+    expect(decoder.decode((await next).value)).toBe(`id: ${id(3)}\ndata: {}\n\n`)
+    expect(connection.lastId).toBe(id(3))
+  })
+
+  test("a connection still reading its replay holds each event for its own dedupe", async () => {
+    const { hub, flushes, open } = setup()
+    const { connection, reader } = open()
+    connection.hold()
+    for (const n of [1, 2, 3]) hub.broadcast(id(n), frame(id(n)))
+    ;(flushes[0] as () => void)()
+    connection.settle(id(1), compareSequenceIds, true)
+    expect(decoder.decode((await reader.read()).value)).toBe(
+      `id: ${id(2)}\ndata: {}\n\nid: ${id(3)}\ndata: {}\n\n`,
+    )
+  })
+
+  test("closeAll sends the waiting turn before ending the streams", async () => {
+    const { hub, open } = setup()
+    const { reader } = open()
+    hub.broadcast(id(7), frame(id(7)))
+    hub.closeAll()
+    expect(decoder.decode((await reader.read()).value)).toContain(id(7))
+    expect((await reader.read()).done).toBe(true)
+    expect(hub.size).toBe(0)
+  })
+})
