@@ -63,5 +63,22 @@ export const readPublish = (body: unknown): { type: string; properties: unknown 
   return { type, properties: properties ?? {} }
 }
 
+/**
+ * `POST /global/event` for the plain-Bun anchors: 400 for a bad body, else the next id, the event's
+ * envelope JSON handed to `publish`, and 202 `{id}` — so those anchors differ only in how they fan out.
+ */
+export const answerPublish = async (
+  request: Request,
+  nextId: () => string,
+  publish: (id: string, data: string) => void,
+): Promise<Response> => {
+  const input = readPublish(await request.json().catch(() => null))
+  if (typeof input === "string")
+    return Response.json({ error: { name: "BadRequest", message: input } }, { status: 400 })
+  const id = nextId()
+  publish(id, envelope(id, input.type, input.properties))
+  return Response.json({ id }, { status: 202 })
+}
+
 /** The line the orchestrator waits for. */
 export const listeningLine = (port: number): string => `listening on http://127.0.0.1:${port}`

@@ -11,13 +11,12 @@
 import { Context, Effect, PubSub, Stream } from "effect"
 import * as Sse from "effect/encoding/Sse"
 import {
+  answerPublish,
   connectedData,
-  envelope,
   heartbeatData,
   listeningLine,
   parseAnchorArgs,
   RETRY_MS,
-  readPublish,
 } from "./anchor-protocol.ts"
 
 const options = parseAnchorArgs(process.argv.slice(2))
@@ -54,12 +53,11 @@ const server = Bun.serve({
     const { pathname } = new URL(request.url)
     if (pathname !== "/global/event") return new Response("not found", { status: 404 })
     if (request.method === "POST") {
-      const input = readPublish(await request.json().catch(() => null))
-      if (typeof input === "string")
-        return Response.json({ error: { name: "BadRequest", message: input } }, { status: 400 })
-      const id = String(++lastId)
-      Effect.runSync(PubSub.publish(pubsub, message(id, envelope(id, input.type, input.properties))))
-      return Response.json({ id }, { status: 202 })
+      return answerPublish(
+        request,
+        () => String(++lastId),
+        (id, data) => Effect.runSync(PubSub.publish(pubsub, message(id, data))),
+      )
     }
     return new Response(eventStream(request.signal), {
       headers: {

@@ -8,13 +8,12 @@
  * @module
  */
 import {
+  answerPublish,
   connectedData,
-  envelope,
   heartbeatData,
   listeningLine,
   parseAnchorArgs,
   RETRY_MS,
-  readPublish,
 } from "./anchor-protocol.ts"
 
 const options = parseAnchorArgs(process.argv.slice(2))
@@ -52,12 +51,11 @@ const server = Bun.serve({
     const { pathname } = new URL(request.url)
     if (pathname !== "/global/event") return new Response("not found", { status: 404 })
     if (request.method === "POST") {
-      const input = readPublish(await request.json().catch(() => null))
-      if (typeof input === "string")
-        return Response.json({ error: { name: "BadRequest", message: input } }, { status: 400 })
-      const id = String(++lastId)
-      broadcast(encoder.encode(`id: ${id}\ndata: ${envelope(id, input.type, input.properties)}\n\n`))
-      return Response.json({ id }, { status: 202 })
+      return answerPublish(
+        request,
+        () => String(++lastId),
+        (id, data) => broadcast(encoder.encode(`id: ${id}\ndata: ${data}\n\n`)),
+      )
     }
     let self: ReadableStreamDefaultController<Uint8Array> | undefined
     const body = new ReadableStream<Uint8Array>({
