@@ -37,6 +37,19 @@ afterEach(() => {
   for (const fn of cleanups.splice(0)) fn()
 })
 
+/** Mounts the provider on a scripted server and lets the first `server.connected` frame land. */
+const mountConnected = async () => {
+  const server = scriptedServer()
+  const frames = manualFrames()
+  const { sdk, dispose } = mount(server, frames)
+  cleanups.push(dispose)
+  await settle(() => server.streams.length === 1)
+  server.connect()
+  await settle(() => frames.pending() > 0)
+  frames.frame()
+  return { server, frames, sdk }
+}
+
 describe("ServerSdkProvider", () => {
   test("opens one subscription and reports open once server.connected is applied", async () => {
     const server = scriptedServer()
@@ -58,14 +71,7 @@ describe("ServerSdkProvider", () => {
   })
 
   test("a burst is applied in one batch per frame: one update of the log, not one per event", async () => {
-    const server = scriptedServer()
-    const frames = manualFrames()
-    const { sdk, dispose } = mount(server, frames)
-    cleanups.push(dispose)
-    await settle(() => server.streams.length === 1)
-    server.connect()
-    await settle(() => frames.pending() > 0)
-    frames.frame()
+    const { server, frames, sdk } = await mountConnected()
 
     let updates = 0
     const stop = createRoot((disposeRoot) => {
@@ -134,14 +140,7 @@ describe("ServerSdkProvider", () => {
   })
 
   test("server.resync refetches the server's state and is counted", async () => {
-    const server = scriptedServer()
-    const frames = manualFrames()
-    const { sdk, dispose } = mount(server, frames)
-    cleanups.push(dispose)
-    await settle(() => server.streams.length === 1)
-    server.connect()
-    await settle(() => frames.pending() > 0)
-    frames.frame()
+    const { server, frames, sdk } = await mountConnected()
     await settle(() => sdk.config() !== undefined)
     const configFetches = () => server.calls.filter((c) => c === "GET /global/config").length
     const before = configFetches()
@@ -160,14 +159,7 @@ describe("ServerSdkProvider", () => {
   })
 
   test("config.updated replaces the config without a fetch", async () => {
-    const server = scriptedServer()
-    const frames = manualFrames()
-    const { sdk, dispose } = mount(server, frames)
-    cleanups.push(dispose)
-    await settle(() => server.streams.length === 1)
-    server.connect()
-    await settle(() => frames.pending() > 0)
-    frames.frame()
+    const { server, frames, sdk } = await mountConnected()
     await settle(() => sdk.config() !== undefined)
     const fetches = server.calls.length
     const next = {
