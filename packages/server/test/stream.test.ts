@@ -247,9 +247,12 @@ describe("routing", () => {
     const health = await fetch(`${server.url}/global/health`)
     expect(await health.json()).toEqual({ healthy: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/) })
     const config = (await (await fetch(`${server.url}/global/config`)).json()) as {
-      server: { event_stream: { heartbeat_ms: number } }
+      server: { port: number; event_stream: { heartbeat_ms: number } }
     }
     expect(config.server.event_stream.heartbeat_ms).toBe(2000)
+    // Started with port 0: the effective config names the port actually bound.
+    expect(config.server.port).toBe(server.port)
+    expect(server.port).toBeGreaterThan(0)
     const missing = await fetch(`${server.url}/global/nope`)
     expect(missing.status).toBe(404)
     expect(((await missing.json()) as { error: { name: string } }).error.name).toBe("NotFound")

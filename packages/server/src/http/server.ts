@@ -132,6 +132,12 @@ const make = Effect.fnUntraced(function* (options: ListenOptions) {
   )
   const port = server.port ?? options.port
   bound = { hostname: options.hostname, port }
+  // `--port 0` asked for any port; the effective config (GET /global/config, PATCH answers,
+  // config.updated) reports the one taken, since that is what clients must use.
+  const current = services.config.current()
+  if (current.server.port !== port) {
+    yield* services.config.set({ ...current, server: { ...current.server, port } })
+  }
   return HttpServer.of({ url: formatUrl(options.hostname, port), hostname: options.hostname, port, server })
 })
 
