@@ -219,6 +219,29 @@ describe("inspectTarball", () => {
       "1 source maps point at 1 sources that are not shipped (e.g. src/index.ts): ship src/ or drop the maps",
     ])
   })
+
+  test("inlined map sources and a declared @types/bun peer are not warned about", async () => {
+    const { errors, warnings } = await inspect(
+      {
+        peerDependencies: { "@types/bun": ">=1.4.0" },
+        peerDependenciesMeta: { "@types/bun": { optional: true } },
+      },
+      {
+        "dist/index.d.ts": 'import type { Server } from "bun"\nexport declare const server: Server<undefined>\n',
+        "dist/index.js.map": JSON.stringify({
+          version: 3,
+          sources: ["../src/index.ts", "../src/lib.ts"],
+          sourcesContent: ["export const a = 1\n", null],
+          mappings: "",
+        }),
+      },
+    )
+    expect(errors).toEqual([])
+    // Only the source without inlined text is missing.
+    expect(warnings).toEqual([
+      "1 source maps point at 1 sources that are not shipped (e.g. src/lib.ts): ship src/ or drop the maps",
+    ])
+  })
 })
 
 test("exportTargets skips the workspace source condition", () => {

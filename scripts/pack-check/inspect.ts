@@ -313,7 +313,8 @@ export async function checkImports(tarball: Tarball, findings: Findings): Promis
   }
   if (unresolved.length > 0)
     findings.errors.push(`imports files missing from the tarball: ${preview(unresolved)}`)
-  if (bunTypes.size > 0) {
+  // A package that declares @types/bun (an optional peer, typically) has said so to its consumers.
+  if (bunTypes.size > 0 && !runtimeDeps.has("@types/bun")) {
     findings.warnings.push(`its types refer to Bun's (consumers need @types/bun): ${preview([...bunTypes])}`)
   }
 }
@@ -347,7 +348,10 @@ function resolveRelative(file: string, specifier: string, files: Set<string>, is
   return ""
 }
 
-/** Source maps whose sources are not shipped make debuggers and "go to definition" open missing files. */
+/**
+ * Source maps whose sources are neither shipped nor inlined (`sourcesContent`) make debuggers and
+ * "go to definition" open missing files.
+ */
 export async function checkSourceMaps(tarball: Tarball, findings: Findings): Promise<void> {
   const missing = new Set<string>()
   let maps = 0
@@ -358,8 +362,11 @@ export async function checkSourceMaps(tarball: Tarball, findings: Findings): Pro
       const map = JSON.parse((await tarball.read(file)) ?? "{}") as {
         sources?: string[]
         sourceRoot?: string
+        sourcesContent?: (string | null)[]
       }
-      for (const source of map.sources ?? []) {
+      for (const [index, source] of (map.sources ?? []).entries()) {
+        // A source whose text is inlined in the map needs no file.
+        if (typeof map.sourcesContent?.[index] === "string") continue
         const path = posix.normalize(posix.join(posix.dirname(file), map.sourceRoot ?? "", source))
         if (!tarball.files.includes(path)) missing.add(path)
       }
