@@ -62,10 +62,10 @@ const startPublisher = (base: string) => {
 const childPids = (sup: Running): number[] =>
   sup.all("stderr", /child (\d+) started/).map((match) => Number(match[1]))
 
-const waitReady = async (base: string, timeoutMs = 20_000): Promise<void> => {
+const waitReady = async (base: string, timeoutMs = 20_000, headers: HeadersInit = {}): Promise<void> => {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    const ok = await fetch(`${base}/global/health/ready`, { signal: AbortSignal.timeout(1500) })
+    const ok = await fetch(`${base}/global/health/ready`, { headers, signal: AbortSignal.timeout(1500) })
       .then((r) => r.status === 200)
       .catch(() => false)
     if (ok) return
@@ -148,4 +148,36 @@ test("a blocked event loop is replaced (SIGKILL after SIGTERM goes unanswered); 
 
 test("a failing store is replaced; nothing acknowledged is lost", async () => {
   await scenario("store-fail", "store", false)
+}, 60_000)
+
+test("with a password, the supervisor's polls authenticate: the child is replaced for its failed check, not for a 401", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tether-ops-sup-password-"))
+  dirs.push(dir)
+  const sup = run([MAIN, "serve", "--supervise", "--port", "0", "--data-dir", join(dir, "data"), ...FAST], {
+    TETHER_SERVER_PASSWORD: "correct horse",
+    TETHER_TEST_FAULT: "stall-bus@2500",
+    TETHER_TEST_FAULT_ONCE: join(dir, "fault-once"),
+    XDG_CONFIG_HOME: join(dir, "xdg"),
+    TETHER_CONFIG: "",
+  })
+  const [, base = ""] = await sup.waitFor("stdout", /^tether listening on (http:\/\/\S+)$/)
+  const auth = { authorization: "Bearer correct horse" }
+  // The child guards readiness like every route: only a poll carrying the password can see it.
+  expect((await fetch(`${base}/global/health/ready`)).status).toBe(401)
+  await waitReady(base, 20_000, auth)
+
+  // Unauthenticated polls would read 401 from the start and fail the start timeout instead;
+  // the reason names the bus, so the polls saw the real readiness answer.
+  const [restart] = await sup.waitFor(
+    "stderr",
+    /restarting child \d+: not ready for \d+ ms \(grace 2000 ms\).*/,
+    30_000,
+  )
+  expect(restart).toContain("bus:")
+  expect(restart).not.toContain("401")
+  await sup.waitFor("stderr", /child \d+ started \(restart 1\)/)
+  await waitReady(base, 20_000, auth)
+  pids.push(...childPids(sup))
+  expect(sup.all("stderr", /restarting child/).length).toBe(1)
+  expect(await sup.stop()).toBe(0)
 }, 60_000)
