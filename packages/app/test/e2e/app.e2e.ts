@@ -41,6 +41,16 @@ const serveArgs = () => [
   workspace.configPath,
 ]
 
+/** The server of the resync test and after: the same port and config on a second, fresh data dir. */
+const freshServeArgs = () => [
+  "--port",
+  String(port),
+  "--data-dir",
+  join(workspace.dir, "fresh-data"),
+  "--config",
+  workspace.configPath,
+]
+
 const screenshot = (name: string) =>
   page.screenshot({ path: join(RESULTS_DIR, `${name}.png`), fullPage: true })
 
@@ -251,16 +261,8 @@ describe("the app against a real server", () => {
     await waitForState("open", 10_000)
     await server?.stop("SIGKILL")
     await waitForState("reconnecting", 15_000)
-    const freshData = join(workspace.dir, "fresh-data")
-    mkdirSync(freshData)
-    server = await startServer([
-      "--port",
-      String(port),
-      "--data-dir",
-      freshData,
-      "--config",
-      workspace.configPath,
-    ])
+    mkdirSync(join(workspace.dir, "fresh-data"))
+    server = await startServer(freshServeArgs())
     await waitForState("open", 45_000)
     // Our Last-Event-ID is unknown to the new log: the server says so, and the panel shows it.
     await page.waitForSelector("[data-field='reconnects'] .warn", { timeout: 10_000 })
@@ -289,6 +291,55 @@ describe("the app against a real server", () => {
     await screenshot("09-resync")
   })
 
+  test("back online, or visible again, it reconnects at once instead of waiting out the backoff", async () => {
+    const context = browser?.context
+    if (!context) throw new Error("no browser")
+    const retryIn = async () =>
+      Number((await page.getAttribute("[data-retry-in]", "data-retry-in").catch(() => null)) ?? Number.NaN)
+    const wakes: Record<string, () => Promise<void>> = {
+      // Chromium's network emulation fires the real `offline` and `online` events.
+      online: async () => {
+        await context.setOffline(true)
+        await context.setOffline(false)
+      },
+      // Headless Chromium keeps every tab visible (switching tabs or minimising does not hide it), so
+      // the page's visibility is emulated on the real document: hidden, then visible again, each with
+      // the real `visibilitychange` event the SDK listens for.
+      visible: async () => {
+        for (const state of ["hidden", "visible"]) {
+          await page.evaluate((value) => {
+            Object.defineProperty(document, "visibilityState", { configurable: true, get: () => value })
+            document.dispatchEvent(new Event("visibilitychange"))
+          }, state)
+        }
+      },
+    }
+    await page.click("nav >> text=Connection")
+    for (const [name, wake] of Object.entries(wakes)) {
+      await waitForState("open", 15_000)
+      await server?.stop("SIGKILL")
+      // Fail against the dead port until the backoff has grown: the next try is 6 s away or more.
+      await waitFor(
+        async () => ((await retryIn()) >= 6 ? true : undefined),
+        40_000,
+        async () => `next try in ${await retryIn()} s, wanted at least 6 s`,
+      )
+      server = await startServer(freshServeArgs())
+      const due = await retryIn()
+      expect(await connectionState()).toBe("reconnecting")
+      // Still well before the scheduled try, or the test could not tell a wake-up from the timer.
+      expect(due).toBeGreaterThanOrEqual(4)
+      const wokeAt = Date.now()
+      await wake()
+      await waitForState("open", 30_000)
+      const tookMs = Date.now() - wokeAt
+      expect(tookMs, `${name}: open after ${tookMs} ms, the timer was due in ${due} s`).toBeLessThan(
+        (due - 2) * 1000,
+      )
+    }
+    await screenshot("10-woken")
+  })
+
   test("passes axe-core's WCAG 2.1 A/AA checks on both pages", async () => {
     await page.click("nav >> text=Connection")
     await waitForState("open", 10_000)
@@ -306,7 +357,7 @@ describe("the app against a real server", () => {
       await page.click("nav >> text=Connection")
       await waitForState("open", 10_000)
       expect(await axeViolations(page)).toEqual([])
-      await screenshot("10-dark")
+      await screenshot("11-dark")
     } finally {
       await page.emulateMedia({ colorScheme: "light" })
     }
@@ -318,6 +369,6 @@ describe("the app against a real server", () => {
     await waitForState("open", 10_000)
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     expect(overflow).toBeLessThanOrEqual(0)
-    await screenshot("11-phone")
+    await screenshot("12-phone")
   })
 })
