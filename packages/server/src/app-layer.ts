@@ -12,6 +12,7 @@ import { ConfigWatch } from "./config/watch.ts"
 import { EventBus } from "./event/bus.ts"
 import { EventLog, type EventLogKind } from "./event/log.ts"
 import { RetentionLayer } from "./event/retention.ts"
+import type { ReadinessOptions } from "./health/readiness.ts"
 import { Readiness } from "./health/service.ts"
 import { HttpServer } from "./http/server.ts"
 import { EventStreams } from "./stream/service.ts"
@@ -25,6 +26,8 @@ export interface AppOptions {
   readonly eventLog: EventLogKind
   /** The built app's directory; default: found through `@tether/app`; `null` serves none. */
   readonly appDir?: string | null | undefined
+  /** Limits of `GET /global/health/ready` (`--ready-deadline-ms`, `--ready-max-lag-ms`); defaults 1000 / 500 ms. */
+  readonly readiness?: ReadinessOptions | undefined
 }
 
 /** The server layer: provides every service, listening on `config.server.port`/`hostname`. */
@@ -34,9 +37,12 @@ export const appLayer = (options: AppOptions) => {
     EventLog.layerOf(options.eventLog, options.dataDir),
   )
   const bus = EventBus.layer.pipe(Layer.provideMerge(base))
-  const streams = Layer.mergeAll(EventStreams.layer, RetentionLayer, Readiness.layer, ConfigWatch.layer).pipe(
-    Layer.provideMerge(bus),
-  )
+  const streams = Layer.mergeAll(
+    EventStreams.layer,
+    RetentionLayer,
+    Readiness.layerWith(options.readiness ?? {}),
+    ConfigWatch.layer,
+  ).pipe(Layer.provideMerge(bus))
   return HttpServer.layer({
     port: options.config.server.port,
     hostname: options.config.server.hostname,

@@ -17,6 +17,7 @@ import type { LiveConfigShape } from "./config/service.ts"
 import { LiveConfig } from "./config/service.ts"
 import { EventBus, type PublishedEvent } from "./event/bus.ts"
 import type { EventLogKind } from "./event/log.ts"
+import type { ReadinessOptions } from "./health/readiness.ts"
 import { HttpServer } from "./http/server.ts"
 import { EventStreams } from "./stream/service.ts"
 
@@ -40,6 +41,8 @@ export interface StartServerOptions {
   readonly eventLog?: EventLogKind
   /** The built app's directory. Default: found through `@tether/app`; `null` serves none. */
   readonly appDir?: string | null
+  /** Limits of `GET /global/health/ready`. Default: a 1000 ms deadline per check, 500 ms of event-loop lag. */
+  readonly readiness?: ReadinessOptions
 }
 
 /** A running server. */
@@ -106,6 +109,7 @@ export const startServer = async (options: StartServerOptions = {}): Promise<Tet
     dataDir: options.dataDir ?? defaultDataDir(),
     eventLog: options.eventLog ?? "sqlite",
     appDir: options.appDir,
+    readiness: options.readiness,
   })
   const built = await Effect.runPromise(Effect.exit(Layer.buildWithScope(layer, scope)))
   if (Exit.isFailure(built)) {

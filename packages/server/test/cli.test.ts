@@ -108,6 +108,22 @@ describe("tether serve", () => {
     expect(unknown.stderr).toContain("colour")
   })
 
+  test("readiness limits out of range are refused with the flag, the range and the value", async () => {
+    for (const [flag, value, range] of [
+      ["--ready-deadline-ms", "0", "from 50 to 60000"],
+      ["--ready-deadline-ms", "1.5", "from 50 to 60000"],
+      ["--ready-max-lag-ms", "-3", "from 10 to 60000"],
+      ["--ready-max-lag-ms", "60001", "from 10 to 60000"],
+    ] as const) {
+      const result = await runCli(["serve", "--port", "0", "--event-log", "memory", `${flag}=${value}`], {
+        env: isolated,
+      })
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain(`${flag} expects an integer ${range} (ms), got "${value}"`)
+      expect(result.stdout).not.toContain("listening")
+    }
+  })
+
   test("a port in use and an unusable data dir are refused with exit 1 and say why", async () => {
     const first = await startServe(["--port", "0", "--event-log", "memory"], { env: isolated })
     const taken = await runCli(["serve", "--port", String(first.port), "--event-log", "memory"], {

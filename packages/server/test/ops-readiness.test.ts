@@ -32,10 +32,16 @@ const poll = async (base: string): Promise<Poll> => {
 }
 
 /** Starts a server whose fault triggers 4000 ms after start; returns the first 503 and what came before. */
-const wedge = async (fault: string): Promise<{ before: Poll; failed: Poll; liveness: number }> => {
-  const server = run([MAIN, "serve", "--port", "0", "--data-dir", join(dir, fault)], {
-    TETHER_TEST_FAULT: `${fault}@4000`,
-  })
+const wedge = async (
+  fault: string,
+  flags: readonly string[] = [],
+): Promise<{ before: Poll; failed: Poll; liveness: number }> => {
+  const server = run(
+    [MAIN, "serve", "--port", "0", "--data-dir", join(dir, `${fault}${flags.join("")}`), ...flags],
+    {
+      TETHER_TEST_FAULT: `${fault}@4000`,
+    },
+  )
   const [, base = ""] = await server.waitFor("stdout", /^tether listening on (http:\/\/\S+)$/)
   const before = await poll(base)
   const deadline = Date.now() + 15_000
@@ -84,3 +90,13 @@ test("every fault: ready before, then 503 naming the check and its figure, withi
   expect(lag.error).toContain(`event loop lag ${lag.value} ms is over 500 ms`)
   expect(block.failed.ms).toBeLessThan(1500 + 1000 + 2000)
 }, 40_000)
+
+test("--ready-deadline-ms and --ready-max-lag-ms set the limits the checks are judged by", async () => {
+  const stall = await wedge("stall-bus", ["--ready-deadline-ms", "300", "--ready-max-lag-ms", "250"])
+  expect(stall.before.status).toBe(200)
+  expect(stall.before.body.checks.event_loop_lag_ms.threshold_ms).toBe(250)
+  expect(stall.failed.body.checks.bus.error).toContain("no probe came back through the bus within 300 ms")
+  expect(stall.failed.body.checks.event_loop_lag_ms.threshold_ms).toBe(250)
+  // The shorter deadline answers sooner than the default 1000 ms would let it.
+  expect(stall.failed.ms).toBeLessThan(300 + 2000)
+}, 30_000)

@@ -21,16 +21,23 @@ export const SERVE_FLAGS = {
   config: { type: "string" },
   "data-dir": { type: "string" },
   "event-log": { type: "string" },
+  "ready-deadline-ms": { type: "string" },
+  "ready-max-lag-ms": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const
 
 export const SERVE_USAGE = `Usage: tether serve [--port N] [--hostname H] [--config PATH] [--data-dir DIR] [--event-log sqlite|memory]
+                    [--ready-deadline-ms N] [--ready-max-lag-ms N] [--supervise …]
 
   --port N          TCP port (default: server.port, 4096); 0 picks a free port
   --hostname H      address to bind (default: server.hostname, 127.0.0.1)
   --config PATH     config file (default lookup: $TETHER_CONFIG, ./tether.jsonc, ./tether.json, XDG config dir)
   --data-dir DIR    where the event log is stored (default: $XDG_DATA_HOME/tether)
   --event-log KIND  sqlite (default, durable) or memory (nothing survives a restart)
+  --ready-deadline-ms N
+                    how long readiness's bus round trip and store write may take (default 1000)
+  --ready-max-lag-ms N
+                    event-loop lag above which the server reports not ready (default 500)
   --supervise       run the server as a child process and restart it when it exits or stays not-ready;
                     tuning: --ready-interval-ms --ready-grace-ms --ready-timeout-ms --start-timeout-ms
                     --stop-timeout-ms --restart-delay-ms --restart-delay-max-ms --stable-ms`
@@ -50,6 +57,8 @@ export const serve = (args: readonly string[]): Effect.Effect<void, unknown> =>
     }
     const port = flags.port === undefined ? undefined : yield* parsePort(flags.port)
     const eventLog = yield* parseEventLog(flags["event-log"])
+    const deadlineMs = yield* parseMs("--ready-deadline-ms", flags["ready-deadline-ms"], READY_DEADLINE_RANGE)
+    const lagThresholdMs = yield* parseMs("--ready-max-lag-ms", flags["ready-max-lag-ms"], READY_LAG_RANGE)
     const resolved = yield* Effect.tryPromise({
       try: () =>
         resolveConfig({
@@ -65,6 +74,10 @@ export const serve = (args: readonly string[]): Effect.Effect<void, unknown> =>
       configPath: resolved.path,
       dataDir: flags["data-dir"] ?? defaultDataDir(),
       eventLog,
+      readiness: {
+        ...(deadlineMs === undefined ? {} : { deadlineMs }),
+        ...(lagThresholdMs === undefined ? {} : { lagThresholdMs }),
+      },
     })
     yield* Effect.scoped(
       Effect.gen(function* () {
@@ -85,6 +98,21 @@ const parsePort = (text: string) => {
   return /^\d+$/.test(text) && port <= 65_535
     ? Effect.succeed(port)
     : fail(`tether serve: --port expects an integer from 0 to 65535, got "${text}"`, 2)
+}
+
+/** Readiness limits: below these a healthy server on a busy laptop would flap; above, a wedge goes unseen. */
+export const READY_DEADLINE_RANGE = { min: 50, max: 60_000 } as const
+export const READY_LAG_RANGE = { min: 10, max: 60_000 } as const
+
+const parseMs = (flag: string, text: string | undefined, range: { min: number; max: number }) => {
+  if (text === undefined) return Effect.succeed(undefined)
+  const value = Number(text)
+  return /^\d+$/.test(text) && value >= range.min && value <= range.max
+    ? Effect.succeed(value)
+    : fail(
+        `tether serve: ${flag} expects an integer from ${range.min} to ${range.max} (ms), got "${text}"`,
+        2,
+      )
 }
 
 const parseEventLog = (text: string | undefined) =>

@@ -122,6 +122,15 @@ export const parseSuperviseArgs = (args: readonly string[]): SuperviseArgs => {
       throw new Error(`--port: expected an integer from 0 to 65535, got "${portText}"`)
     }
   }
+  // A poll that gives up before the child's own checks may settle would call a healthy child unready.
+  const deadlineText = flagValue("--ready-deadline-ms")
+  const readyTimeoutMs = options.readyTimeoutMs as number
+  if (deadlineText !== undefined && Number(deadlineText) >= readyTimeoutMs) {
+    throw new Error(
+      `--ready-timeout-ms (${readyTimeoutMs}) must be longer than the server's --ready-deadline-ms (${deadlineText}): ` +
+        "a poll must outlast the checks it waits for",
+    )
+  }
   return {
     options: options as unknown as SuperviseOptions,
     childArgs,
