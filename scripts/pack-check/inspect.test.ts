@@ -227,7 +227,8 @@ describe("inspectTarball", () => {
         peerDependenciesMeta: { "@types/bun": { optional: true } },
       },
       {
-        "dist/index.d.ts": 'import type { Server } from "bun"\nexport declare const server: Server<undefined>\n',
+        "dist/index.d.ts":
+          'import type { Server } from "bun"\nexport declare const server: Server<undefined>\n',
         "dist/index.js.map": JSON.stringify({
           version: 3,
           sources: ["../src/index.ts", "../src/lib.ts"],
