@@ -16,7 +16,14 @@ import {
   untrack,
 } from "solid-js"
 import { at, slice } from "../context/chunked-list.ts"
-import { indexOfSeq, knownTypes, type LogEntry, type LogView, updateView } from "../context/event-log.ts"
+import {
+  type EventLogState,
+  indexOfSeq,
+  knownTypes,
+  type LogEntry,
+  type LogView,
+  updateView,
+} from "../context/event-log.ts"
 import { useServerSdk } from "../context/server-sdk.tsx"
 import { formatClock, previewJson } from "../lib/format.ts"
 import { createSessionSignal } from "../lib/session-signal.ts"
@@ -29,7 +36,9 @@ export const EventLog = (): JSX.Element => {
   const [typeFilter, setTypeFilter] = createSessionSignal("tether.log.type", "")
   const [hideHeartbeats, setHideHeartbeats] = createSessionSignal("tether.log.hideHeartbeats", true)
   const [paused, setPaused] = createSignal(false)
-  const [frozen, setFrozen] = createSignal<{ view: LogView; total: number }>()
+  // The log as it was when paused: log states are immutable, so keeping this version is the whole snapshot,
+  // and the filter still applies to it.
+  const [frozen, setFrozen] = createSignal<EventLogState>()
   const [scrollTop, setScrollTop] = createSignal(0)
   const [viewportHeight, setViewportHeight] = createSignal(400)
   const [selected, setSelected] = createSignal<LogEntry>()
@@ -38,10 +47,10 @@ export const EventLog = (): JSX.Element => {
   let stickToBottom = true
 
   // Incremental: each frame only filters the events that arrived, whatever the log's size.
-  const live = createMemo<LogView | undefined>((previous) =>
-    updateView(previous, sdk.log(), { type: typeFilter(), hideHeartbeats: hideHeartbeats() }),
+  const view = createMemo<LogView | undefined>((previous) =>
+    updateView(previous, frozen() ?? sdk.log(), { type: typeFilter(), hideHeartbeats: hideHeartbeats() }),
   )
-  const shown = (): LogView => frozen()?.view ?? (live() as LogView)
+  const shown = (): LogView => view() as LogView
   const newWhilePaused = () => {
     const f = frozen()
     return f ? sdk.log().total - f.total : 0
@@ -53,8 +62,7 @@ export const EventLog = (): JSX.Element => {
       setFrozen(undefined)
       setPaused(false)
     } else {
-      // Views are immutable: keeping this version is the whole snapshot.
-      setFrozen({ view: untrack(live) as LogView, total: untrack(sdk.log).total })
+      setFrozen(untrack(sdk.log))
       setPaused(true)
     }
   }

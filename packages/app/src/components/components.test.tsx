@@ -154,6 +154,27 @@ describe("EventLog", () => {
     expect(ids()).toEqual(["1", "2", "3"])
   })
 
+  test("while paused, the filter still applies to the frozen rows", async () => {
+    const { server, root, deliver } = await mount(() => <EventLog />)
+    await deliver(() => {
+      server.connect()
+      server.send("build.started", {})
+      server.send("test.ping", {})
+    })
+    const pause = [...root.querySelectorAll("button")].find(
+      (b) => b.textContent === "Pause",
+    ) as HTMLButtonElement
+    pause.click()
+    await deliver(() => server.send("build.finished", {}))
+    type(root.querySelector("input[type='search']"), "build.")
+    const types = () =>
+      [...root.querySelectorAll("[data-event-type]")].map((r) => r.getAttribute("data-event-type"))
+    // The snapshot stays frozen (no build.finished), but what it shows follows the filter.
+    expect(types()).toEqual(["build.started"])
+    pause.click()
+    expect(types()).toEqual(["build.started", "build.finished"])
+  })
+
   test("a clicked row shows the whole event", async () => {
     const { server, root, deliver } = await mount(() => <EventLog />)
     await deliver(() => {
