@@ -231,6 +231,22 @@ describe("Settings", () => {
     expect(server.calls.filter((c) => c === "PATCH /global/config")).toHaveLength(2)
   })
 
+  test("a saved value is shown at once, even when the stream is down and no config.updated comes", async () => {
+    const { server, root, deliver } = await mount(() => <Settings />)
+    await deliver(() => server.connect(1000))
+    const input = () => root.querySelector("#heartbeat-ms") as HTMLInputElement
+    await settle(() => input().value === "1000")
+    // No config.updated will arrive on this stream: only the PATCH answer tells the new value.
+    type(input(), "2500")
+    submit(root.querySelector("form[data-form='heartbeat']"))
+    await settle(() => (root.querySelector("output")?.textContent ?? "").startsWith("Saved"))
+    await settle()
+    expect(input().value).toBe("2500")
+    expect(root.querySelector("[data-config-key='server.event_stream.heartbeat_ms']")?.textContent).toBe(
+      "2500",
+    )
+  })
+
   test("an empty field is refused here, without a request", async () => {
     const { server, root, deliver } = await mount(() => <Settings />)
     await deliver(() => server.connect(1000))

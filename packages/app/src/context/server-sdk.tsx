@@ -88,6 +88,12 @@ export interface ServerSdk {
   on(type: string, handler: EventHandler): () => void
   /** Refetches health and config now. */
   refetch(): Promise<void>
+  /**
+   * `PATCH /global/config`, and the answer (the new effective config) becomes `config()` at once: the
+   * stream's `config.updated` may come later, or not at all while the stream is down. Rejects with the
+   * SDK's error (a 400 carries the validation issues) and leaves `config()` as it was.
+   */
+  updateConfig(patch: unknown): Promise<Config>
   /** Closes the stream and opens a new one that resumes after the last event received. */
   reconnect(): void
 }
@@ -158,6 +164,14 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
     } catch (error) {
       if (token === refetchToken) setServer("fetchError", describe(error))
     }
+  }
+
+  const updateConfig = async (patch: unknown): Promise<Config> => {
+    const config = (await client.global.config.update(patch as never)) as Config
+    // An older refetch still in flight must not put the previous value back.
+    refetchToken++
+    setConfigStore("value", reconcile(config))
+    return config
   }
 
   const notify = (event: StreamEvent, at: number) => {
@@ -296,6 +310,7 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
     config: () => configStore.value,
     on,
     refetch,
+    updateConfig,
     reconnect: open,
   }
 

@@ -57,13 +57,11 @@ export const Settings = (): JSX.Element => {
     }
     setSaving(true)
     try {
-      const config = await sdk.client.global.config.update({
-        server: { event_stream: { heartbeat_ms: sent } },
-      } as never)
+      // The answer becomes sdk.config() before the field stops being dirty, so the field shows the saved value.
+      const config = await sdk.updateConfig({ server: { event_stream: { heartbeat_ms: sent } } })
       setFieldError(undefined)
       setDirty(false)
-      const saved = (config as { server?: { event_stream?: { heartbeat_ms?: number } } })?.server
-        ?.event_stream?.heartbeat_ms
+      const saved = config?.server?.event_stream?.heartbeat_ms
       setFormMessage({
         ok: true,
         text: `Saved. The server now sends a heartbeat every ${formatDuration(saved ?? Number(sent))}.`,
