@@ -84,13 +84,25 @@ const unknownKeyMessage = (key: string, allowed: readonly string[]): string => {
 
 /**
  * Rewords the issues zod found in `input` against `schema`. An unknown-keys issue becomes one issue
- * per key, at that key's own path, listing the keys allowed there.
+ * per key, at that key's own path, listing the keys allowed there. Issues that read the same are
+ * listed once: zod checks a huge integer twice (its safe-integer bound, then the key's range), and
+ * both come out as the same "expected an integer from …" line.
  */
 export const toConfigIssues = (
   schema: z.ZodType,
   input: unknown,
   issues: readonly z.core.$ZodIssue[],
-): ConfigIssue[] =>
+): ConfigIssue[] => {
+  const seen = new Set<string>()
+  return reword(schema, input, issues).filter((issue) => {
+    const key = JSON.stringify([issue.path, issue.message])
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
+const reword = (schema: z.ZodType, input: unknown, issues: readonly z.core.$ZodIssue[]): ConfigIssue[] =>
   issues.flatMap((issue): ConfigIssue[] => {
     if (issue.code === "unrecognized_keys") {
       const allowed = allowedKeys(schemaAt(schema, issue.path))

@@ -160,6 +160,22 @@ describe("other keys", () => {
     ])
   })
 
+  test("a number past the safe integer range gets one issue, not one per failed check", () => {
+    const error = invalid(() =>
+      parseConfigText(
+        '{ "server": { "port": 100000000000000000000, "event_stream": { "retention_events": -1e20 } } }',
+        FILE,
+      ),
+    )
+    expect(error.issues).toEqual([
+      { path: "server.port", message: "expected an integer from 0 to 65535, got 100000000000000000000" },
+      {
+        path: "server.event_stream.retention_events",
+        message: "expected an integer from 1 to 10000000, got -100000000000000000000",
+      },
+    ])
+  })
+
   test("long values are shortened in the message", () => {
     const error = invalid(() => validateConfig({ server: { port: "x".repeat(500) } }, null))
     expect(error.issues[0]?.message.length).toBeLessThan(120)
