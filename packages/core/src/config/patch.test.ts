@@ -33,6 +33,13 @@ describe("mergeConfigPatch", () => {
     expect(patch.server.event_stream.heartbeat_ms).toBe(1000)
   })
 
+  test("a patch nested far deeper than any config merges without blowing the stack", () => {
+    let deep: unknown = 1
+    for (let i = 0; i < 200_000; i++) deep = { a: deep }
+    const merged = mergeConfigPatch({ server: { port: 1 } }, { server: { x: deep } })
+    expect(() => validateConfig(merged, null)).toThrow(/server\.x: unknown key/)
+  })
+
   test("a patch cannot slip an unknown key past validation, __proto__ included", () => {
     const sneaky = mergeConfigPatch({}, JSON.parse('{"server": {"__proto__": {"port": 1}, "extra": true}}'))
     expect(({} as Record<string, unknown>).port).toBeUndefined()

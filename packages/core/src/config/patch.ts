@@ -32,7 +32,9 @@ const entriesToObject = (entries: [string, unknown][]): Record<string, unknown> 
 /**
  * Deep-merges a patch into a config value, returning a new value (inputs are not changed).
  * Objects merge key by key; arrays and scalars replace; `null` in a patch is a value (not a delete);
- * a key whose patch value is `undefined` is left as it is. The result is not validated: pass it to
+ * a key whose patch value is `undefined` is left as it is. Where `base` has no object to merge into,
+ * the patch's value is taken whole (shared, not copied, as arrays always are), so a hostile patch
+ * nested thousands of levels deep costs no recursion. The result is not validated: pass it to
  * `validateConfig`, which rejects any unknown key the patch brought in.
  *
  * @example
@@ -48,10 +50,9 @@ const entriesToObject = (entries: [string, unknown][]): Record<string, unknown> 
  */
 export const mergeConfigPatch = (base: unknown, patch: unknown): unknown => {
   if (patch === undefined) return base
-  if (!isPlainObject(patch)) return patch
-  const from = isPlainObject(base) ? base : {}
-  const keys = [...new Set([...Object.keys(from), ...Object.keys(patch)])]
-  return entriesToObject(keys.map((key) => [key, mergeConfigPatch(own(from, key), own(patch, key))]))
+  if (!isPlainObject(patch) || !isPlainObject(base)) return patch
+  const keys = [...new Set([...Object.keys(base), ...Object.keys(patch)])]
+  return entriesToObject(keys.map((key) => [key, mergeConfigPatch(own(base, key), own(patch, key))]))
 }
 
 /** Indentation and line ending as the text already uses them, so new lines fit in. */
