@@ -16,6 +16,7 @@ import { Readiness } from "../health/service.ts"
 import { EventStreams } from "../stream/service.ts"
 import { accessMiddleware, bindRefusal, createAccess, PASSWORD_ENV } from "./access.ts"
 import type { AppServices, Middleware, RequestContext } from "./context.ts"
+import { errorResponse } from "./json.ts"
 import { composePipeline } from "./pipeline.ts"
 import { makeRouter } from "./router.ts"
 import { routes } from "./routes.ts"
@@ -102,7 +103,12 @@ const make = Effect.fnUntraced(function* (options: ListenOptions) {
           // (or after 1 MiB of a chunked body), so this cap only has to sit well above that.
           maxRequestBodySize: 1024 * 1024 * 1024,
           fetch: (request, server) => {
-            const context: RequestContext = { ...services, url: new URL(request.url), server }
+            // Bun builds the URL from the Host header: a Host that is no valid authority
+            // (`localhost:abc`) has no URL at all. It is no name we serve either, so it gets the same
+            // 403 as a forged Host, before any route (or the 500 handler, and its log line) sees it.
+            const url = URL.parse(request.url)
+            if (url === null) return badHost(request)
+            const context: RequestContext = { ...services, url, server }
             return handle(request, context)
           },
           error: (error) => {
@@ -140,6 +146,14 @@ const make = Effect.fnUntraced(function* (options: ListenOptions) {
   }
   return HttpServer.of({ url: formatUrl(options.hostname, port), hostname: options.hostname, port, server })
 })
+
+const badHost = (request: Request): Response =>
+  errorResponse(
+    403,
+    "HostNotAllowed",
+    `Host ${JSON.stringify(request.headers.get("host") ?? "")} is not a valid host name; ` +
+      `use the bound address or a loopback name, with a numeric port.`,
+  )
 
 /** `http://HOST:PORT`, bracketing IPv6 literals. */
 export const formatUrl = (hostname: string, port: number): string =>

@@ -1,0 +1,129 @@
+/**
+ * A hostile client's requests against a real in-process server on a free port, over raw TCP so that
+ * nothing between the test and the server tidies the bytes up: malformed `Host` values and request
+ * bodies that never end.
+ */
+import { afterEach, describe, expect, test } from "bun:test"
+import { connect, type Socket } from "node:net"
+import { startServer, type TetherServer } from "../src/index.ts"
+
+const servers: TetherServer[] = []
+const sockets: Socket[] = []
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy()
+  await Promise.all(servers.splice(0).map((server) => server.stop()))
+})
+
+const start = async () => {
+  const server = await startServer({ port: 0, hostname: "127.0.0.1", eventLog: "memory", appDir: null })
+  servers.push(server)
+  return server
+}
+
+/** One raw HTTP exchange: writes `head` (and then whatever `write` sends), resolves with the whole answer. */
+const raw = (
+  port: number,
+  head: string,
+  write?: (socket: Socket) => void,
+  timeoutMs = 10_000,
+): Promise<{ status: number; body: string; text: string }> =>
+  new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1")
+    sockets.push(socket)
+    let text = ""
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new Error(`no answer within ${timeoutMs} ms; got ${JSON.stringify(text.slice(0, 200))}`))
+    }, timeoutMs)
+    const finish = () => {
+      const match = /^HTTP\/1\.1 (\d{3})/.exec(text)
+      const end = text.indexOf("\r\n\r\n")
+      if (match === null || end === -1) return false
+      const body = text.slice(end + 4)
+      const length = /\r\ncontent-length: (\d+)/i.exec(text.slice(0, end))
+      if (length !== null && Buffer.byteLength(body) < Number(length[1])) return false
+      clearTimeout(timer)
+      socket.destroy()
+      resolve({ status: Number(match[1]), body, text })
+      return true
+    }
+    socket.on("data", (chunk) => {
+      text += chunk.toString("utf8")
+      finish()
+    })
+    socket.on("error", () => {})
+    socket.on("close", () => {
+      if (!finish()) {
+        clearTimeout(timer)
+        reject(new Error(`closed without a full answer: ${JSON.stringify(text.slice(0, 200))}`))
+      }
+    })
+    socket.on("connect", () => {
+      socket.write(head)
+      write?.(socket)
+    })
+  })
+
+const errorOf = (body: string) => (JSON.parse(body) as { error: { name: string; message: string } }).error
+
+describe("Host", () => {
+  test("a Host that is not a valid authority → 403 HostNotAllowed, not a 500", async () => {
+    const server = await start()
+    for (const host of ["localhost:abc", "a b", "127.0.0.1:99999", "[::1"]) {
+      const answer = await raw(
+        server.port,
+        `GET /global/health HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      )
+      expect({ host, status: answer.status }).toEqual({ host, status: 403 })
+      expect(errorOf(answer.body).name).toBe("HostNotAllowed")
+    }
+    // The server is unharmed.
+    expect((await fetch(`${server.url}/global/health`)).status).toBe(200)
+  })
+})
+
+describe("POST /global/event bodies", () => {
+  test("a chunked body that never ends is refused once past the limit, not read to its end", async () => {
+    const server = await start()
+    const chunk = Buffer.alloc(64 * 1024, "a")
+    let sent = 0
+    let timer: ReturnType<typeof setInterval> | undefined
+    const answer = await raw(
+      server.port,
+      `POST /global/event HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`,
+      (socket) => {
+        // Keeps sending (about 6 MiB/s, never the final 0-chunk) until the server answers or 30 s pass.
+        timer = setInterval(() => {
+          if (socket.destroyed || sent > 200 * 1024 * 1024) return clearInterval(timer)
+          socket.write(`${chunk.byteLength.toString(16)}\r\n`)
+          socket.write(chunk)
+          socket.write("\r\n")
+          sent += chunk.byteLength
+        }, 10)
+      },
+      20_000,
+    ).finally(() => clearInterval(timer))
+    expect(answer.status).toBe(400)
+    const error = errorOf(answer.body)
+    expect(error.name).toBe("EventInvalid")
+    expect(error.message).toMatch(/over the limit/)
+    // Nothing was stored.
+    const stream = await fetch(`${server.url}/global/event`)
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader()
+    let text = ""
+    while (!text.includes("server.connected")) text += new TextDecoder().decode((await reader.read()).value)
+    expect(text).toContain('"last_event_id":null')
+    await reader.cancel()
+  }, 30_000)
+
+  test("a body that is not UTF-8 → 400, nothing stored", async () => {
+    const server = await start()
+    const body = Buffer.concat([Buffer.from('{"type":"a'), Buffer.from([0xff]), Buffer.from('"}')])
+    const response = await fetch(`${server.url}/global/event`, { method: "POST", body })
+    expect(response.status).toBe(400)
+    const error = ((await response.json()) as { error: { name: string; message: string } }).error
+    expect(error.name).toBe("EventInvalid")
+    expect(error.message).toMatch(/UTF-8/)
+    expect(await server.publish({ type: "after" })).toMatchObject({ id: "0000000000000001" })
+  })
+})
