@@ -285,6 +285,33 @@ export class HttpError extends Error {
  * ```
  */
 export const readJsonBody = async (request: Request, maxBytes: number = MAX_BODY_BYTES): Promise<unknown> => {
+  const text = await readBodyText(request, maxBytes)
+  if (text === "")
+    throw new HttpError(400, "InvalidBody", "The request body is empty; expected a JSON object.")
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw new HttpError(
+      400,
+      "MalformedJson",
+      `The request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+    )
+  }
+}
+
+/**
+ * Reads a body as UTF-8 text within a byte limit, chunked bodies included: reading stops (and the
+ * rest is refused unread) as soon as the limit is passed, so memory per request stays bounded
+ * whatever the client keeps sending. Throws {@link HttpError}: 400 `PayloadTooLarge` past the limit,
+ * 400 `MalformedJson` for bytes that are not UTF-8. An absent body is `""`.
+ *
+ * @example
+ * ```ts
+ * import { readBodyText } from "./access.ts"
+ * const text = await readBodyText(new Request("http://127.0.0.1/", { method: "POST", body: "{}" }), 1024) // "{}"
+ * ```
+ */
+export const readBodyText = async (request: Request, maxBytes: number = MAX_BODY_BYTES): Promise<string> => {
   const length = request.headers.get("content-length")
   if (length !== null && Number(length) > maxBytes) throw tooLarge(Number(length), maxBytes)
   const chunks: Uint8Array[] = []
@@ -302,22 +329,10 @@ export const readJsonBody = async (request: Request, maxBytes: number = MAX_BODY
       chunks.push(value)
     }
   }
-  if (size === 0)
-    throw new HttpError(400, "InvalidBody", "The request body is empty; expected a JSON object.")
-  let text: string
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks, size))
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks, size))
   } catch {
     throw new HttpError(400, "MalformedJson", "The request body is not valid UTF-8.")
-  }
-  try {
-    return JSON.parse(text)
-  } catch (error) {
-    throw new HttpError(
-      400,
-      "MalformedJson",
-      `The request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
-    )
   }
 }
 

@@ -7,6 +7,7 @@ import { Effect } from "effect"
 import { EventInvalid } from "../../event/errors.ts"
 import { MAX_EVENT_BYTES } from "../../event/publish-input.ts"
 import { VERSION } from "../../version.ts"
+import { HttpError, readBodyText } from "../access.ts"
 import type { Handler } from "../context.ts"
 import { errorFrom, errorResponse, json } from "../json.ts"
 
@@ -29,9 +30,20 @@ export const publishEvent: Handler = async (request, { bus }) => {
       `The body is ${declared} bytes, over the limit of ${MAX_BODY_BYTES} bytes`,
     )
   }
-  const text = await request.text()
-  if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES) {
-    return errorResponse(400, "EventInvalid", `The body is over the limit of ${MAX_BODY_BYTES} bytes`)
+  // Read within the limit as it arrives: a chunked body that never ends is refused after the limit,
+  // not buffered whole (Bun's own cap is far above it, see server.ts).
+  let text: string
+  try {
+    text = await readBodyText(request, MAX_BODY_BYTES)
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error
+    return errorResponse(
+      400,
+      "EventInvalid",
+      error.name === "PayloadTooLarge"
+        ? `The body is over the limit of ${MAX_BODY_BYTES} bytes`
+        : `The body is not valid UTF-8; expected JSON {"type": string, "properties"?: object}`,
+    )
   }
   let body: unknown
   try {
