@@ -278,6 +278,20 @@ describe("PublishForm", () => {
     expect(server.published).toEqual([])
   })
 
+  test("the server's refusal is shown at the field it names", async () => {
+    const { server, root } = await mount(() => <PublishForm />)
+    type(root.querySelector("#publish-type"), "server.fake")
+    submit(root.querySelector("form"))
+    await settle(() => root.querySelector("#publish-type-error") !== null)
+    expect(root.querySelector("#publish-type-error")?.textContent).toBe(
+      'type: "server.*" types are reserved for the server\'s own events, got "server.fake"',
+    )
+    expect(root.querySelector("#publish-type")?.getAttribute("aria-invalid")).toBe("true")
+    expect(root.querySelector("#publish-properties")?.getAttribute("aria-invalid")).toBe("false")
+    expect(root.querySelector("output")?.textContent).toBe("Not published: the server refused it.")
+    expect(server.published).toEqual([])
+  })
+
   test("parseProperties explains what is wrong", () => {
     expect(parseProperties("")).toEqual({ ok: true, value: {} })
     expect(parseProperties('{"a":1}')).toEqual({ ok: true, value: { a: 1 } })
