@@ -74,6 +74,19 @@ describe("parseJsonc", () => {
     ])
   })
 
+  test("nesting far deeper than any config is refused at the bracket, not a stack overflow", () => {
+    const depth = 200_000
+    const text = `{\n  "x": ${"[".repeat(depth)}${"]".repeat(depth)}\n}`
+    expect(issuesOf(text)).toEqual([
+      {
+        path: "",
+        message: "line 2, column 71: nested more than 64 levels deep; a Tether config nests 3, found '['",
+      },
+    ])
+    // 64 levels still parse; validation then names the unknown key as usual.
+    expect(parseJsonc(`{"x":${"[".repeat(63)}${"]".repeat(63)}}`, null)).toBeDefined()
+  })
+
   test("reports at most three syntax errors, one per position", () => {
     const issues = issuesOf('{"a" 1, "b" 2, "c" 3, "d" 4, "e" 5}')
     expect(issues.length).toBe(3)

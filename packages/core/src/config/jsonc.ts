@@ -5,11 +5,13 @@
  * @module
  */
 import {
+  createScanner,
   getNodeValue,
   type Node,
   type ParseError,
   parseTree,
   printParseErrorCode,
+  SyntaxKind,
   stripComments,
 } from "jsonc-parser"
 import { ConfigInvalid, type ConfigIssue } from "./errors.ts"
@@ -114,10 +116,35 @@ const duplicateKeys = (text: string, root: Node): ConfigIssue[] => {
   return issues
 }
 
+// jsonc-parser's tree builder recurses once per level: a few thousand brackets overflow the stack.
+// A config nests 3 levels; anything past this is refused before the tree is built.
+const MAX_NESTING = 64
+
+const tooDeep = (text: string): ConfigIssue | undefined => {
+  const scanner = createScanner(text, true)
+  let depth = 0
+  for (let token = scanner.scan(); token !== SyntaxKind.EOF; token = scanner.scan()) {
+    if (token === SyntaxKind.OpenBraceToken || token === SyntaxKind.OpenBracketToken) {
+      depth++
+      if (depth > MAX_NESTING) {
+        const { line, column } = positionAt(text, scanner.getTokenOffset())
+        const bracket = token === SyntaxKind.OpenBraceToken ? "{" : "["
+        return {
+          path: "",
+          message: `line ${line}, column ${column}: nested more than ${MAX_NESTING} levels deep; a Tether config nests 3, found '${bracket}'`,
+        }
+      }
+    } else if (token === SyntaxKind.CloseBraceToken || token === SyntaxKind.CloseBracketToken) {
+      depth = Math.max(0, depth - 1)
+    }
+  }
+  return undefined
+}
+
 /**
  * Parses JSONC text into a plain value. Throws `ConfigInvalid` (naming `file`) on a syntax error,
  * with line and column, or on a key written twice in one object (JSON parsers keep the last one
- * silently, which hides edits). A leading byte order mark is ignored.
+ * silently, which hides edits), or on nesting deeper than 64 levels. A leading byte order mark is ignored.
  *
  * @example
  * ```ts
@@ -127,6 +154,8 @@ const duplicateKeys = (text: string, root: Node): ConfigIssue[] => {
  */
 export const parseJsonc = (text: string, file: string | null): unknown => {
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  const deep = tooDeep(source)
+  if (deep !== undefined) throw new ConfigInvalid(file, [deep])
   const errors: ParseError[] = []
   const tree = parseTree(source, errors, JSONC_OPTIONS)
   if (stripComments(source).trim() === "") {
