@@ -11,7 +11,6 @@ import {
   type ParseError,
   parseTree,
   printParseErrorCode,
-  SyntaxKind,
   stripComments,
 } from "jsonc-parser"
 import { ConfigInvalid, type ConfigIssue } from "./errors.ts"
@@ -123,18 +122,22 @@ const MAX_NESTING = 64
 const tooDeep = (text: string): ConfigIssue | undefined => {
   const scanner = createScanner(text, true)
   let depth = 0
-  for (let token = scanner.scan(); token !== SyntaxKind.EOF; token = scanner.scan()) {
-    if (token === SyntaxKind.OpenBraceToken || token === SyntaxKind.OpenBracketToken) {
+  while (scanner.getPosition() < text.length) {
+    scanner.scan()
+    // A one-character token starting with a bracket is that bracket (strings and comments are longer).
+    // Compared by character: jsonc-parser's SyntaxKind is a const enum, out of reach under verbatimModuleSyntax.
+    if (scanner.getTokenLength() !== 1) continue
+    const bracket = text[scanner.getTokenOffset()]
+    if (bracket === "{" || bracket === "[") {
       depth++
       if (depth > MAX_NESTING) {
         const { line, column } = positionAt(text, scanner.getTokenOffset())
-        const bracket = token === SyntaxKind.OpenBraceToken ? "{" : "["
         return {
           path: "",
           message: `line ${line}, column ${column}: nested more than ${MAX_NESTING} levels deep; a Tether config nests 3, found '${bracket}'`,
         }
       }
-    } else if (token === SyntaxKind.CloseBraceToken || token === SyntaxKind.CloseBracketToken) {
+    } else if (bracket === "}" || bracket === "]") {
       depth = Math.max(0, depth - 1)
     }
   }
