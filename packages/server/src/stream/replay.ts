@@ -3,10 +3,10 @@
  * id, then live events, with no gap and no duplicate.
  *
  * The connection is already subscribed (it holds live events) when this runs. The log is read in
- * pages, each written as one chunk and sent only once the client took the previous one, so a large
- * replay never counts against the slow-client bound. After each page, held live events the page
- * already covered are dropped; when a short page says the log is caught up, the remaining held
- * events (all newer) are sent and the connection goes live.
+ * pages. A page's frames are queued only as far as the slow-client bound allows and the rest as the
+ * client takes them, so a large replay never counts against that bound. After each page, held live
+ * events the page already covered are dropped; when a short page says the log is caught up, the
+ * remaining held events (all newer) are sent and the connection goes live.
  *
  * @module
  */
@@ -30,6 +30,8 @@ export interface StreamStart {
   readonly frames: FrameCache
   readonly instance: string
   readonly heartbeatMs: () => number
+  /** The current `server.event_stream.max_buffered_bytes`: a replay never queues more than this. */
+  readonly maxBufferedBytes: () => number
   readonly warn: (message: string) => void
 }
 
@@ -78,6 +80,12 @@ export const startStream = async (
         if (frame === undefined) {
           frame = durableFrame(event.id, event.type, event.properties, event.time)
           start.frames.set(event.id, frame)
+        }
+        // A page can be many times the slow-client bound: hand it over as fast as the client takes
+        // it, or a client far behind would be dropped as slow on every attempt and never catch up.
+        if (connection.unsentBytes + frame.byteLength > start.maxBufferedBytes()) {
+          await connection.drained()
+          if (connection.closedBy !== null) return
         }
         connection.replayed(event.id, frame)
         after = event.id

@@ -68,6 +68,7 @@ export class EventStreams extends Context.Service<EventStreams, EventStreamsShap
         frames,
         instance,
         heartbeatMs: () => config.current().server.event_stream.heartbeat_ms,
+        maxBufferedBytes: host.maxBufferedBytes,
         warn,
       }
 

@@ -1,0 +1,149 @@
+/**
+ * Replay edge cases: a backlog far larger than the client's buffer bound, and retention trimming
+ * the log while a replay is between two pages.
+ */
+import { afterEach, describe, expect, test } from "bun:test"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect } from "effect"
+import { makeSqliteLog } from "../src/event/sqlite-log.ts"
+import { startServer, type TetherServer } from "../src/index.ts"
+import { Connection } from "../src/stream/connection.ts"
+import { FrameCache } from "../src/stream/frame-cache.ts"
+import { REPLAY_PAGE, startStream } from "../src/stream/replay.ts"
+import { parseFrames, type SseEvent } from "./helpers/sse.ts"
+
+const servers: TetherServer[] = []
+const cleanups: (() => void)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) cleanup()
+  await Promise.all(servers.splice(0).map((server) => server.stop()))
+})
+
+/** Reads a stream until `done(events)` holds; rejects on an end, an error or the deadline. */
+const readUntil = async (
+  body: ReadableStream<Uint8Array>,
+  done: (events: SseEvent[]) => boolean,
+  timeoutMs = 20_000,
+): Promise<SseEvent[]> => {
+  const reader = body.getReader()
+  const decoder = new TextDecoder()
+  const events: SseEvent[] = []
+  let buffer = ""
+  const deadline = Date.now() + timeoutMs
+  try {
+    while (!done(events)) {
+      const left = deadline - Date.now()
+      if (left <= 0) throw new Error(`deadline passed after ${events.length} events`)
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const chunk = await Promise.race([
+        reader.read(),
+        new Promise<"timeout">((resolve) => {
+          timer = setTimeout(() => resolve("timeout"), left)
+        }),
+      ])
+      clearTimeout(timer)
+      if (chunk === "timeout") throw new Error(`deadline passed after ${events.length} events`)
+      if (chunk.done) throw new Error(`stream ended after ${events.length} events`)
+      buffer += decoder.decode(chunk.value, { stream: true })
+      const parsed = parseFrames(buffer)
+      buffer = parsed.rest
+      events.push(...parsed.events)
+    }
+    return events
+  } finally {
+    await reader.cancel().catch(() => {})
+  }
+}
+
+describe("replay larger than max_buffered_bytes", () => {
+  test("a client far behind receives its whole backlog, paced to what it takes, without being dropped as slow", async () => {
+    const server = await startServer({
+      port: 0,
+      hostname: "127.0.0.1",
+      eventLog: "memory",
+      appDir: null,
+      config: { server: { event_stream: { max_buffered_bytes: 64 * 1024 } } },
+    })
+    servers.push(server)
+    // Two pages of 2 KiB events: each page is about 16 times the 64 KiB bound.
+    const blob = "x".repeat(2048)
+    const ids: string[] = []
+    for (let i = 0; i < REPLAY_PAGE * 2 + 10; i++) {
+      ids.push((await server.publish({ type: "test.big", properties: { i, blob } })).id)
+    }
+    const response = await fetch(`${server.url}/global/event`, {
+      headers: { "Last-Event-ID": ids[0] as string },
+    })
+    expect(response.status).toBe(200)
+    const want = ids.slice(1)
+    const events = await readUntil(
+      response.body as ReadableStream<Uint8Array>,
+      (seen) => seen.filter((e) => e.id !== null).length >= want.length,
+    )
+    expect(events.filter((e) => e.id !== null).map((e) => e.id)).toEqual(want)
+    expect(events.some((e) => e.type === "server.resync")).toBe(false)
+  }, 60_000)
+})
+
+describe("retention during a replay", () => {
+  test("events trimmed between two replay pages → server.resync, never a silent gap", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tether-review-"))
+    const { shape: log, close } = makeSqliteLog(join(dir, "events.sqlite"))
+    cleanups.push(() => {
+      close()
+      rmSync(dir, { recursive: true, force: true })
+    })
+    const total = REPLAY_PAGE * 2 + 200
+    for (let i = 0; i < total; i++) {
+      await Effect.runPromise(log.append({ type: "test.n", time: Date.now(), properties: `{"i":${i}}` }))
+    }
+    const first = "0000000000000001"
+    const connection = new Connection({
+      maxBufferedBytes: () => 64 * 1024 * 1024,
+      release: () => {},
+      warn: () => {},
+    })
+    connection.hold()
+    const started = startStream(
+      connection,
+      {
+        log,
+        frames: new FrameCache(),
+        instance: "test",
+        heartbeatMs: () => 10_000,
+        maxBufferedBytes: () => 64 * 1024 * 1024,
+        warn: () => {},
+      },
+      first,
+    )
+    // The client has not read anything yet: the first page waits for it. Retention trims meanwhile,
+    // past the end of that first page.
+    await Bun.sleep(50)
+    await Effect.runPromise(log.trim(100))
+    const events = await readUntil(
+      connection.stream,
+      (seen) =>
+        seen.some((e) => e.type === "server.resync") ||
+        seen.some((e) => e.id === `${total}`.padStart(16, "0")),
+    )
+    await started
+    const durable = events.filter((e) => e.id !== null).map((e) => Number(e.id))
+    const resync = events.findIndex((e) => e.type === "server.resync")
+    // Whatever came before a resync (or everything, without one) is gapless from the requested id.
+    const beforeResync =
+      resync === -1
+        ? durable
+        : events
+            .slice(0, resync)
+            .filter((e) => e.id !== null)
+            .map((e) => Number(e.id))
+    expect(beforeResync).toEqual(beforeResync.map((_, i) => i + 2))
+    // And events were trimmed past what the client saw, so it must have been told.
+    expect(resync).not.toBe(-1)
+    const properties = (events[resync] as SseEvent).properties
+    expect(properties.oldest).toBe(String(total - 100 + 1).padStart(16, "0"))
+    connection.end("client")
+  }, 60_000)
+})
