@@ -8,6 +8,9 @@
  * events the page already covered are dropped; when a short page says the log is caught up, the
  * remaining held events (all newer) are sent and the connection goes live.
  *
+ * Retention keeps trimming while a replay waits for its client: a page read after the client's
+ * position was trimmed would start past a hole, so it gets `server.resync` instead.
+ *
  * @module
  */
 import { EventType } from "@tether/core"
@@ -75,6 +78,18 @@ export const startStream = async (
     while (connection.closedBy === null) {
       const page = await Effect.runPromise(log.readAfter(after, REPLAY_PAGE))
       if (connection.closedBy !== null) return
+      // Retention runs while a replay waits for its client, and may have trimmed events right after
+      // `after`: the page would then start past a hole. Checked after the read: trimming only moves
+      // forward, so `after` still resumable now means it was when the page was read.
+      const still = await Effect.runPromise(log.resume(after))
+      if (connection.closedBy !== null) return
+      if (still._tag === "Resync") {
+        connection.send(
+          ephemeralFrame(EventType.Resync, { requested: after, oldest: still.oldest }, Date.now()),
+        )
+        connection.settle(after, log.compare, true)
+        return
+      }
       for (const event of page) {
         let frame = start.frames.get(event.id)
         if (frame === undefined) {
