@@ -87,6 +87,43 @@ describe("applyPatchToConfigText", () => {
     expect(result).toContain('\t\t"event_stream": {\r\n\t\t\t"heartbeat_ms": 2000\r\n\t\t}')
   })
 
+  const beat = { server: { event_stream: { heartbeat_ms: 1000 } } }
+
+  test("a new key goes after the comment that ends the previous key's line, not before it", () => {
+    expect(applyPatchToConfigText('{\n  "server": {\n    "port": 8080 // the port\n  }\n}\n', beat)).toBe(
+      '{\n  "server": {\n    "port": 8080, // the port\n    "event_stream": {\n      "heartbeat_ms": 1000\n    }\n  }\n}\n',
+    )
+    // With a trailing comma, the new last key gets one too.
+    expect(
+      applyPatchToConfigText('{\n  "server": {\n    "port": 8080, /* the port */\n  },\n}\n', beat),
+    ).toBe(
+      '{\n  "server": {\n    "port": 8080, /* the port */\n    "event_stream": {\n      "heartbeat_ms": 1000\n    },\n  },\n}\n',
+    )
+  })
+
+  test("a key added to an empty object goes after the comment on the opening line", () => {
+    expect(applyPatchToConfigText('{\n  "server": { // nothing yet\n  }\n}\n', beat)).toBe(
+      '{\n  "server": { // nothing yet\n    "event_stream": {\n      "heartbeat_ms": 1000\n    }\n  }\n}\n',
+    )
+  })
+
+  test("the indentation is read from the keys, not from a comment's leading space", () => {
+    const header = "/*\n * Tether config\n */\n"
+    expect(applyPatchToConfigText(`${header}{\n  "server": {\n    "port": 8080\n  }\n}\n`, beat)).toBe(
+      `${header}{\n  "server": {\n    "port": 8080,\n    "event_stream": {\n      "heartbeat_ms": 1000\n    }\n  }\n}\n`,
+    )
+    const fourSpaces = '{\n      // an indented note\n    "server": {\n        "port": 8080\n    }\n}\n'
+    expect(applyPatchToConfigText(fourSpaces, beat)).toBe(
+      '{\n      // an indented note\n    "server": {\n        "port": 8080,\n        "event_stream": {\n            "heartbeat_ms": 1000\n        }\n    }\n}\n',
+    )
+  })
+
+  test("a patch nested far too deep is refused by key, before any edit", () => {
+    let deep: unknown = 1
+    for (let i = 0; i < 200_000; i++) deep = { a: deep }
+    expect(() => applyPatchToConfigText(text, { server: { x: deep } })).toThrow(/server\.x: unknown key/)
+  })
+
   test("an empty text becomes a new file", () => {
     expect(applyPatchToConfigText("", { server: { event_stream: { heartbeat_ms: 1000 } } })).toBe(
       '{\n  "server": {\n    "event_stream": {\n      "heartbeat_ms": 1000\n    }\n  }\n}\n',
