@@ -10,6 +10,9 @@ import { formatClock, formatDuration, secondsUntil } from "../lib/format.ts"
 import { PasswordPrompt, savedPassword } from "./PasswordPrompt.tsx"
 import { TimelinePlot } from "./TimelinePlot.tsx"
 
+/** A heartbeat is overdue after this many intervals: one missed, with slack for timers and the network. */
+const LATE_HEARTBEATS = 1.5
+
 const STATE_LABEL = {
   connecting: "Connecting",
   open: "Open",
@@ -31,6 +34,15 @@ export const ConnectionPanel = (): JSX.Element => {
     const at = sdk.lastHeartbeatAt()
     return at === undefined ? undefined : Math.max(0, now() - at)
   }
+  // The SDK calls an open stream stale only after 2.5 heartbeats of silence; until then the state stays
+  // "open", so say as soon as one heartbeat is missing. Counted from the later of the last heartbeat and
+  // the last connect, so a fresh connection is not "late" for its first heartbeat.
+  const heartbeatLate = () => {
+    const every = sdk.server().heartbeatMs
+    if (state() !== "open" || every === undefined) return false
+    const since = Math.max(sdk.lastHeartbeatAt() ?? 0, sdk.history().connects.at(-1) ?? 0)
+    return since > 0 && now() - since > every * LATE_HEARTBEATS
+  }
   const cadence = createMemo(() => measuredCadence(sdk.history()))
   const transitions = createMemo(() => sdk.history().transitions.slice(-30).reverse())
   const unauthorized = () => {
@@ -50,6 +62,7 @@ export const ConnectionPanel = (): JSX.Element => {
       data-connection-state={state()}
       data-heartbeat-ms={sdk.server().heartbeatMs ?? ""}
       data-measured-cadence-ms={cadence() === undefined ? "" : Math.round(cadence() as number)}
+      data-heartbeat-late={heartbeatLate() ? "true" : "false"}
     >
       <header class="panel-header">
         <h2 id="connection-title">Connection</h2>
@@ -90,6 +103,9 @@ export const ConnectionPanel = (): JSX.Element => {
           <dt>Last heartbeat</dt>
           <dd data-field="heartbeat-age">
             {heartbeatAge() === undefined ? "none yet" : `${formatDuration(heartbeatAge() as number)} ago`}
+            <Show when={heartbeatLate()}>
+              <span class="warn"> · overdue</span>
+            </Show>
           </dd>
         </div>
         <div>

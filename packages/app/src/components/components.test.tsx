@@ -19,7 +19,7 @@ afterEach(() => {
   sessionStorage.clear()
 })
 
-const mount = async (ui: () => JSX.Element) => {
+const mount = async (ui: () => JSX.Element, now?: () => number) => {
   const server = scriptedServer()
   const frames = manualFrames()
   const root = document.createElement("div")
@@ -29,6 +29,7 @@ const mount = async (ui: () => JSX.Element) => {
       <ServerSdkProvider
         client={createTetherClient({ baseUrl: "http://127.0.0.1:4096", fetch: server.fetch })}
         scheduler={frames.scheduler}
+        {...(now ? { now } : {})}
       >
         {ui()}
       </ServerSdkProvider>
@@ -64,6 +65,33 @@ describe("ConnectionPanel", () => {
     expect(root.querySelector("[role='status']")?.textContent).toBe("Open")
     expect(root.querySelector("[data-field='heartbeat-ms']")?.textContent).toContain("1.0 s")
     expect(root.querySelector("[data-field='heartbeat-age']")?.textContent).toMatch(/ms ago|s ago/)
+  })
+
+  test("an open stream whose heartbeat is overdue says so before the SDK's watchdog gives up on it", async () => {
+    let offset = 0
+    const { server, root, deliver } = await mount(
+      () => <ConnectionPanel />,
+      () => Date.now() - offset,
+    )
+    const panel = () => root.querySelector("[data-connection-state]") as HTMLElement
+    const age = () => root.querySelector("[data-field='heartbeat-age']")?.textContent ?? ""
+    // The connect and the last heartbeat were received 1.8 s ago: one heartbeat is missing, yet the
+    // stream is still "open" (the SDK gives up on it after 2.5 s).
+    offset = 1800
+    await deliver(() => {
+      server.connect(1000)
+      server.send("server.heartbeat", { heartbeat_ms: 1000 }, "")
+    })
+    await settle(() => panel().dataset.heartbeatLate === "true", 1000)
+    expect(panel().dataset.connectionState).toBe("open")
+    expect(panel().dataset.heartbeatLate).toBe("true")
+    expect(age()).toContain("overdue")
+    // A heartbeat now: on time again.
+    offset = 0
+    await deliver(() => server.send("server.heartbeat", { heartbeat_ms: 1000 }, ""))
+    await settle(() => panel().dataset.heartbeatLate === "false", 1000)
+    expect(panel().dataset.heartbeatLate).toBe("false")
+    expect(age()).not.toContain("overdue")
   })
 
   test("a dropped stream shows reconnecting with a countdown and a reconnect button", async () => {
