@@ -76,10 +76,16 @@ const closestKey = (key: string, allowed: readonly string[]): string | undefined
 }
 
 const unknownKeyMessage = (key: string, allowed: readonly string[]): string => {
+  // The dotted path cannot show an empty key, a space or a dot: "a.b" would read as two keys.
+  const named = key === "" || /[.\s]/.test(key) ? ` ${JSON.stringify(key)}` : ""
   const guess = closestKey(key, allowed)
-  const hint = guess === undefined ? "" : ` (did you mean "${guess}"?)`
+  const hint = key.includes(".")
+    ? " (a key cannot hold a dot: nest the objects instead)"
+    : guess === undefined
+      ? ""
+      : ` (did you mean "${guess}"?)`
   const list = allowed.length === 0 ? "none" : allowed.join(", ")
-  return `unknown key${hint}; allowed keys here: ${list}`
+  return `unknown key${named}${hint}; allowed keys here: ${list}`
 }
 
 /**

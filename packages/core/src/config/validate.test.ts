@@ -111,6 +111,20 @@ describe("unknown keys", () => {
     expect(error.issues.find((i) => i.path === "server.b")?.message).not.toContain("did you mean")
   })
 
+  test("a key the dotted path cannot show (empty, with a dot or a space) is quoted in the message", () => {
+    const error = invalid(() =>
+      validateConfig({ server: { "": 1, "event_stream.heartbeat_ms": 2, " port": 3 } }, null),
+    )
+    expect(error.issues.map((i) => [i.path, i.message.split(";")[0]])).toEqual([
+      ["server.", 'unknown key ""'],
+      [
+        "server.event_stream.heartbeat_ms",
+        'unknown key "event_stream.heartbeat_ms" (a key cannot hold a dot: nest the objects instead)',
+      ],
+      ["server. port", 'unknown key " port" (did you mean "port"?)'],
+    ])
+  })
+
   test("a __proto__ key is an unknown key, not a prototype", () => {
     const error = invalid(() => validateConfig(JSON.parse('{"__proto__": {"port": 1}}'), null))
     expect(error.issues.map((i) => i.path)).toEqual(["__proto__"])
