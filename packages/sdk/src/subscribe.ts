@@ -55,7 +55,10 @@ export interface Subscription {
 }
 
 interface Tracker {
-  /** Decodes a message and updates the tracked state; `undefined` when it was not an envelope. */
+  /**
+   * Decodes a message as it arrives (not when an iterator gets to it, so the resume point never moves back)
+   * and updates the tracked state; `undefined` when it was not an envelope.
+   */
   accept(message: SseMessage): TetherEvent | undefined
   status(stream: StreamStatus): SubscriptionStatus
 }
@@ -63,8 +66,18 @@ interface Tracker {
 function createTracker(options: StreamOptions, handle: () => EventStreamHandle | undefined): Tracker {
   let lastDurableId = options.lastEventId ?? ""
   let heartbeatMs: number | undefined
+  // The newest durable id when this connection began (`server.connected`), until a durable event arrives.
+  let connectedNewest: string | undefined
   const onError =
     options.onError ?? ((error: TetherProtocolError) => console.warn(`@tether/sdk: ${error.message}`))
+  const followHeartbeat = (announced: unknown, onlyRaise: boolean) => {
+    if (options.staleAfterMs !== undefined) return
+    if (typeof announced !== "number" || !(announced > 0) || !Number.isFinite(announced)) return
+    if (announced === heartbeatMs || (onlyRaise && heartbeatMs !== undefined && announced < heartbeatMs))
+      return
+    heartbeatMs = announced
+    handle()?.setStaleAfterMs(STALE_HEARTBEATS * announced)
+  }
   return {
     accept(message) {
       const event = decodeEnvelope(message.data)
@@ -72,22 +85,31 @@ function createTracker(options: StreamOptions, handle: () => EventStreamHandle |
         onError(event)
         return undefined
       }
-      if (event.id !== "") lastDurableId = event.id
-      if (
-        options.staleAfterMs === undefined &&
-        (event.type === "server.connected" || event.type === "server.heartbeat")
-      ) {
-        // The heartbeat may change live (PATCH /global/config): follow it without a reconnect.
-        const announced = (event.properties as { heartbeat_ms?: unknown }).heartbeat_ms
-        if (
-          typeof announced === "number" &&
-          announced > 0 &&
-          Number.isFinite(announced) &&
-          announced !== heartbeatMs
-        ) {
-          heartbeatMs = announced
-          handle()?.setStaleAfterMs(STALE_HEARTBEATS * announced)
+      if (event.id !== "") {
+        lastDurableId = event.id
+        connectedNewest = undefined
+      }
+      switch (event.type) {
+        case "server.connected": {
+          const newest = (event.properties as { last_event_id?: unknown }).last_event_id
+          connectedNewest = typeof newest === "string" && newest !== "" ? newest : undefined
+          followHeartbeat((event.properties as { heartbeat_ms?: unknown }).heartbeat_ms, false)
+          break
         }
+        case "server.heartbeat":
+          // The heartbeat may change live (PATCH /global/config): follow it without a reconnect.
+          followHeartbeat((event.properties as { heartbeat_ms?: unknown }).heartbeat_ms, false)
+          break
+        case "server.resync":
+          // The id asked for is unknown (a wiped or trimmed log). Resuming from it again would resync again,
+          // or, once a new log issues that id, silently skip the events before it. The app refetches its
+          // state now, so the right resume point is the newest event when this connection began.
+          if (connectedNewest !== undefined) {
+            lastDurableId = connectedNewest
+            handle()?.setLastEventId(connectedNewest)
+          }
+          break
+        default:
       }
       return event
     },
@@ -164,13 +186,19 @@ export async function* streamEvents(
   let handle: EventStreamHandle | undefined
   const tracker = createTracker(options, () => handle)
   const { onStatus } = options
+  // The same message object reaches onMessage (on arrival) and then the iterator (when the consumer asks).
+  const decoded = new WeakMap<SseMessage, TetherEvent>()
   handle = openEventStream(`${http.baseUrl}/global/event`, {
     ...streamOptions(http, options),
+    onMessage: (message) => {
+      const event = tracker.accept(message)
+      if (event) decoded.set(message, event)
+    },
     onStatus: onStatus && ((status) => onStatus(tracker.status(status))),
   })
   try {
     for await (const message of handle) {
-      const event = tracker.accept(message)
+      const event = decoded.get(message)
       if (event) yield event
     }
   } finally {

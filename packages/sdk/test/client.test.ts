@@ -247,6 +247,54 @@ describe("createTetherClient: global.event.subscribe", () => {
     expect(resync.properties).toEqual({ requested: "does-not-exist", oldest: srv.log[0]?.id as string })
   })
 
+  test("after server.resync the next connection resumes from server.connected's newest id, not the unknown one", async () => {
+    const srv = await server()
+    for (let i = 0; i < 3; i++) srv.publish("old", { i })
+    const client = createTetherClient({ baseUrl: srv.url })
+    // An id this log has not issued yet (the client last talked to a server whose log was since wiped).
+    const sub = subscribe(client, { lastEventId: "00000005" })
+    await waitFor("resync", () => sub.events.some((event) => event.type === "server.resync"))
+    expect(sub.subscription.status().lastEventId).toBe("00000003")
+    await srv.stop()
+    // While the client is away the log grows past the id it first asked for.
+    for (let i = 0; i < 4; i++) srv.publish("while-down", { i })
+    await waitFor("reconnecting", () => sub.subscription.status().state === "reconnecting")
+    await srv.restart()
+    await waitFor("00000007", () => sub.durable().some((event) => event.id === "00000007"), 5000)
+    const streamRequests = srv.requests.filter((request) => new URL(request.url).pathname === "/global/event")
+    expect(streamRequests.at(-1)?.headers.get("last-event-id")).toBe("00000003")
+    // Every event published after the resync point arrives once: none skipped because the stale id became valid.
+    expect(sub.durable().map((event) => event.id)).toEqual(["00000004", "00000005", "00000006", "00000007"])
+    expect(sub.events.filter((event) => event.type === "server.resync")).toHaveLength(1)
+  })
+
+  test("stream(): events are tracked as they arrive, so a consumer that is behind cannot move the resume point back", async () => {
+    const srv = await server()
+    for (let i = 0; i < 3; i++) srv.publish("old", { i })
+    const client = createTetherClient({ baseUrl: srv.url })
+    const statuses: SubscriptionStatus[] = []
+    const iterator = client.global.event.stream({
+      lastEventId: "00000005",
+      backoff: { baseMs: 50, capMs: 500, jitter: 0 },
+      onStatus: (status) => statuses.push(status),
+    })
+    cleanups.push(() => iterator.return())
+    expect((await iterator.next()).value?.type).toBe("server.connected")
+    // The resync is queued behind the consumer; a live event arrives before it is read.
+    const live = srv.publish("live", {})
+    await waitFor("live event received", () => statuses.some((status) => status.lastEventId === live.id))
+    expect((await iterator.next()).value?.type).toBe("server.resync")
+    expect((await iterator.next()).value?.id).toBe(live.id)
+    expect(statuses.at(-1)?.lastEventId).toBe(live.id)
+    await srv.stop()
+    srv.publish("while-down", {})
+    await srv.restart()
+    expect((await iterator.next()).value?.type).toBe("server.connected")
+    expect((await iterator.next()).value?.id).toBe(srv.log.at(-1)?.id as string)
+    const streamRequests = srv.requests.filter((request) => new URL(request.url).pathname === "/global/event")
+    expect(streamRequests.at(-1)?.headers.get("last-event-id")).toBe(live.id)
+  })
+
   test("password: the stream sends Bearer; without it the subscription closes with 401 and does not retry", async () => {
     const srv = await server({ password: "pw" })
     const good = subscribe(createTetherClient({ baseUrl: srv.url, password: "pw" }))

@@ -19,6 +19,7 @@ import { createWatchdog } from "../reconnect/watchdog.ts"
 import { createFanout } from "./fanout.ts"
 import { createParser, DEFAULT_MAX_EVENT_SIZE } from "./parse.ts"
 import type {
+  EventSourceParser,
   EventStreamHandle,
   OpenEventStreamOptions,
   SseMessage,
@@ -89,6 +90,8 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
   let retryTimer: unknown
   let retryAfterMs = 0
   let snapshot: StreamStatus | undefined
+  // The parser of the connection being read, so `setLastEventId` reaches the id buffer it dispatches from.
+  let activeParser: EventSourceParser | undefined
 
   const watchdog = createWatchdog({
     clock,
@@ -286,6 +289,7 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
         tooLarge = error
       },
     })
+    activeParser = parser
     try {
       for (;;) {
         const { done, value } = await reader.read()
@@ -349,6 +353,15 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
     close,
     status,
     setStaleAfterMs: (ms) => watchdog.setTimeoutMs(ms),
+    setLastEventId(id) {
+      if (typeof id !== "string" || /[\0\r\n]/.test(id)) {
+        throw new TypeError(`setLastEventId: ${JSON.stringify(id)} cannot be sent as Last-Event-ID`)
+      }
+      if (id === lastEventId) return
+      lastEventId = id
+      activeParser?.setLastEventId(id)
+      changed()
+    },
     [Symbol.asyncIterator]: () => fanout.iterator(),
   }
 }

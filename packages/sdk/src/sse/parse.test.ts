@@ -135,6 +135,26 @@ describe("createParser: behaviour", () => {
     expect(messages[1]?.id).toBe("")
   })
 
+  test("setLastEventId() mid-stream, from a handler, changes the id and nothing else (no BOM stripped again)", () => {
+    const messages: SseMessage[] = []
+    const parser = createParser({
+      onMessage: (message) => {
+        messages.push(message)
+        if (message.data === "a") parser.setLastEventId("9")
+      },
+    })
+    parser.feed("id: 3\ndata: a\n\ndata: b\n\nda")
+    expect(parser.lastEventId()).toBe("9")
+    // A BOM mid-stream is not stripped: its line is an unknown field "\ufeffdata", ignored.
+    parser.feed("ta: c\n\n\ufeffdata: d\n\nid: 10\ndata: e\n\n")
+    expect(messages).toEqual([
+      { id: "3", event: "message", data: "a" },
+      { id: "9", event: "message", data: "b" },
+      { id: "9", event: "message", data: "c" },
+      { id: "10", event: "message", data: "e" },
+    ])
+  })
+
   test("maxEventSize: a long data line split over many chunks stops the parser with SseEventTooLarge", () => {
     const errors: SseEventTooLarge[] = []
     const messages: SseMessage[] = []

@@ -353,7 +353,12 @@ export function createParser(options: ParserOptions): EventSourceParser {
     lastId = idBuffer
   }
 
-  return { feed, end, reset, lastEventId: () => lastId }
+  function setLastEventId(id: string): void {
+    idBuffer = id
+    lastId = id
+  }
+
+  return { feed, end, reset, lastEventId: () => lastId, setLastEventId }
 }
 
 /** Index of the first CR or LF at or after `from`, or -1, walking: for the tail of a tiny chunk (see `feed`). */

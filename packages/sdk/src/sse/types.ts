@@ -58,6 +58,11 @@ export interface EventSourceParser {
   reset(options?: { lastEventId?: string }): void
   /** The stream's last event ID string: set at each blank line from the last `id:` field, as `Last-Event-ID` sends it. */
   lastEventId(): string
+  /**
+   * Replaces the last event ID (both the buffer and the string) without touching anything else, as if an
+   * `id:` line and a blank line had been read: for a client that learns a better resume point mid-stream.
+   */
+  setLastEventId(id: string): void
 }
 
 /** The connection state of an event stream. */
@@ -124,6 +129,12 @@ export interface EventStreamHandle extends AsyncIterable<SseMessage> {
   status(): StreamStatus
   /** Changes the stale watchdog's limit (`undefined` turns it off), applied to the open connection at once. */
   setStaleAfterMs(ms: number | undefined): void
+  /**
+   * Replaces the id sent as `Last-Event-ID` on the next connection (also the `id` of later messages until an
+   * `id:` line changes it), e.g. after the application resynchronised its state up to a known event.
+   * An id containing NUL or a line break is refused (`TypeError`): it could not be sent as a header.
+   */
+  setLastEventId(id: string): void
   /** Iterates over messages from now on; it ends when the stream is closed and throws the error that closed it, if any. */
   [Symbol.asyncIterator](): AsyncIterator<SseMessage>
 }
