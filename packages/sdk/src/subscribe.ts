@@ -100,6 +100,16 @@ function createTracker(options: StreamOptions, handle: () => EventStreamHandle |
           // The heartbeat may change live (PATCH /global/config): follow it without a reconnect.
           followHeartbeat((event.properties as { heartbeat_ms?: unknown }).heartbeat_ms, false)
           break
+        case "config.updated": {
+          // A longer heartbeat starts with a gap of the new length before the next heartbeat announces it:
+          // raise the limit now, or that gap reads as a dead connection. (A lower value is left to the next
+          // heartbeat, which comes soon and carries it; a replayed old config.updated must not lower it.)
+          const config = (
+            event.properties as { config?: { server?: { event_stream?: { heartbeat_ms?: unknown } } } }
+          ).config
+          followHeartbeat(config?.server?.event_stream?.heartbeat_ms, true)
+          break
+        }
         case "server.resync":
           // The id asked for is unknown (a wiped or trimmed log). Resuming from it again would resync again,
           // or, once a new log issues that id, silently skip the events before it. The app refetches its

@@ -226,6 +226,21 @@ describe("createTetherClient: global.event.subscribe", () => {
     await waitFor("reopened", () => sub.subscription.status().state === "open" && srv.openStreams() >= 1)
   })
 
+  test("a config.updated that raises heartbeat_ms raises the stale limit before the slower heartbeats start", async () => {
+    const srv = await server({ heartbeatMs: 200 })
+    const client = createTetherClient({ baseUrl: srv.url })
+    const sub = subscribe(client)
+    await waitFor("a heartbeat", () => sub.events.some((event) => event.type === "server.heartbeat"))
+    await client.global.config.update({ server: { event_stream: { heartbeat_ms: 2000 } } })
+    await waitFor("config.updated", () => sub.events.some((event) => event.type === "config.updated"))
+    // The real server re-plans its next heartbeat 2000 ms after the last one: nothing arrives meanwhile.
+    srv.goSilent()
+    // Well past the old limit (2.5 × 200 = 500 ms), well within the new one (2.5 × 2000 = 5000 ms).
+    await Bun.sleep(1500)
+    expect(sub.statuses.some((status) => status.error instanceof SseStaleError)).toBe(false)
+    expect(sub.subscription.status().state).toBe("open")
+  })
+
   test("an explicit staleAfterMs wins over the learned one", async () => {
     const srv = await server({ heartbeatMs: 200 })
     const client = createTetherClient({ baseUrl: srv.url })
