@@ -47,6 +47,33 @@ describe("parseJsonc", () => {
     )
   })
 
+  test("a bad escape or control character is placed at that character, not at the string's start", () => {
+    expect(issuesOf('{\n  "server": { "hostname": "ab\\qc" }\n}')[0]?.message).toBe(
+      "line 2, column 30: invalid escape sequence in a string, found '\\q'",
+    )
+    expect(issuesOf('{\n  "server": { "hostname": "a\\u12x" }\n}')[0]?.message).toBe(
+      "line 2, column 29: invalid \\u escape in a string, found '\\u12x'",
+    )
+    expect(issuesOf('{\n  "server": { "hostname": "a\tb" }\n}')[0]?.message).toBe(
+      "line 2, column 29: invalid character in a string (control characters must be escaped), found '?'",
+    )
+  })
+
+  test("an unquoted word gets the double-quote hint; NaN and Infinity are named as not JSON", () => {
+    expect(issuesOf("{\n  server: {}\n}")[0]?.message).toBe(
+      "line 2, column 3: unexpected character, found 'server' (JSON strings and keys take double quotes)",
+    )
+    expect(issuesOf('{ "server": { "port": NaN } }')[0]?.message).toBe(
+      "line 1, column 23: unexpected character, found 'NaN' (JSON has no NaN or Infinity: write a number)",
+    )
+    expect(issuesOf('{ "a": True }')[0]?.message).toBe(
+      "line 1, column 8: unexpected character, found 'True' (true, false and null are lowercase in JSON)",
+    )
+    expect(issuesOf('{ "a": 0x10 }')[0]?.message).toBe(
+      "line 1, column 9: unexpected character, found 'x10' (JSON numbers are decimal)",
+    )
+  })
+
   test("CRLF line endings count as one line break", () => {
     expect(issuesOf('{\r\n  "a": 1,\r\n  "b" 2\r\n}')[0]?.message).toBe(
       "line 3, column 7: expected ':' after the property name, found '2'",

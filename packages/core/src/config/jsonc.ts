@@ -65,20 +65,66 @@ export const positionAt = (text: string, offset: number): { line: number; column
   return { line, column: offset - lineStart + 1 }
 }
 
-const found = (text: string, error: ParseError): string => {
-  if (error.offset >= text.length) return "found the end of the file"
-  const raw = text.slice(error.offset, error.offset + Math.max(error.length, 1)).split(/\r?\n|\r/)[0] ?? ""
+const hintFor = (token: string): string => {
+  if (token.startsWith("'")) return " (JSON strings and keys take double quotes)"
+  if (/^-?(?:NaN|Infinity)$/.test(token)) return " (JSON has no NaN or Infinity: write a number)"
+  if (/^(?:true|false|null)$/i.test(token)) return " (true, false and null are lowercase in JSON)"
+  if (/^[xX][0-9a-fA-F]+$/.test(token)) return " (JSON numbers are decimal)"
+  if (/^[A-Za-z_$]/.test(token)) return " (JSON strings and keys take double quotes)"
+  return ""
+}
+
+const found = (text: string, offset: number, length: number): string => {
+  if (offset >= text.length) return "found the end of the file"
+  const raw = text.slice(offset, offset + Math.max(length, 1)).split(/\r?\n|\r/)[0] ?? ""
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we hide
   const token = raw.replace(/[\u0000-\u001f]/g, "?")
-  const hint = token.startsWith("'") ? " (JSON strings and keys take double quotes)" : ""
-  return `found '${token.length > 24 ? `${token.slice(0, 23)}…` : token}'${hint}`
+  return `found '${token.length > 24 ? `${token.slice(0, 23)}…` : token}'${hintFor(token)}`
+}
+
+const STRING_ERRORS = new Set(["InvalidEscapeCharacter", "InvalidUnicode", "InvalidCharacter"])
+
+/**
+ * jsonc-parser places an error inside a string at the string's opening quote; this finds the
+ * offending character itself (the first bad escape or raw control character) and its extent.
+ */
+const withinString = (text: string, error: ParseError, code: string): { offset: number; length: number } => {
+  const whole = { offset: error.offset, length: error.length }
+  if (!STRING_ERRORS.has(code) || text[error.offset] !== '"') return whole
+  const end = error.offset + Math.max(error.length, 1)
+  for (let i = error.offset + 1; i < end; i++) {
+    const ch = text.charCodeAt(i)
+    if (ch < 0x20) {
+      if (code === "InvalidCharacter") return { offset: i, length: 1 }
+      continue
+    }
+    if (text[i] !== "\\") continue
+    const next = text[i + 1] ?? ""
+    if (next === "u") {
+      const digits = text.slice(i + 2, i + 6)
+      if (!/^[0-9a-fA-F]{4}$/.test(digits)) {
+        if (code === "InvalidUnicode") return { offset: i, length: 2 + digits.replace(/["\\].*$/, "").length }
+      }
+      i += 1
+    } else if (!'"\\/bfnrt'.includes(next) || next === "") {
+      if (code === "InvalidEscapeCharacter") return { offset: i, length: 2 }
+      i += 1
+    } else {
+      i += 1
+    }
+  }
+  return whole
 }
 
 const syntaxIssue = (text: string, error: ParseError): ConfigIssue => {
-  const { line, column } = positionAt(text, error.offset)
   const code = printParseErrorCode(error.error)
+  const at = withinString(text, error, code)
+  const { line, column } = positionAt(text, at.offset)
   const expected = EXPECTED[code] ?? code
-  return { path: "", message: `line ${line}, column ${column}: ${expected}, ${found(text, error)}` }
+  return {
+    path: "",
+    message: `line ${line}, column ${column}: ${expected}, ${found(text, at.offset, at.length)}`,
+  }
 }
 
 // The parser recovers and reports follow-on errors; past the first few they are noise.
