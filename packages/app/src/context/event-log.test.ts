@@ -8,6 +8,7 @@ import {
   ID_GENERATION,
   indexOfSeq,
   knownTypes,
+  MAX_TRACKED_TYPES,
   type Received,
   updateView,
 } from "./event-log.ts"
@@ -115,6 +116,20 @@ describe("appendEvents", () => {
     expect((log.countsByType.a ?? 0) + (log.countsByType.b ?? 0)).toBe(110_000)
   })
 
+  test("a stream whose every event has a new type keeps a bounded type table", () => {
+    let log = emptyEventLog(100_000)
+    let n = 0
+    for (let i = 0; i < 1000; i++) {
+      log = appendEvents(log, at(Array.from({ length: 100 }, () => ev(String(n), `job.${n++}`))))
+    }
+    expect(Object.keys(log.countsByType)).toHaveLength(MAX_TRACKED_TYPES)
+    expect(log.countsByType["job.0"]).toBe(1)
+    expect(log.countsByType["job.99999"]).toBeUndefined()
+    // Still true: every event is counted, in its type or among the untracked ones.
+    expect(log.untrackedTypeEvents).toBe(100_000 - MAX_TRACKED_TYPES)
+    expect(knownTypes(log)).toHaveLength(50)
+  })
+
   test("rejects a capacity that is not a positive integer", () => {
     expect(() => emptyEventLog(0)).toThrow(/positive integer, got 0/)
     expect(() => emptyEventLog(1.5)).toThrow(RangeError)
@@ -176,6 +191,18 @@ describe("updateView", () => {
     expect(indexOfSeq(view, 2)).toBe(1)
     expect(indexOfSeq(view, 1)).toBe(-1) // the hidden heartbeat
   })
+})
+
+test("types named like Object's own properties are counted like any other", () => {
+  const log = appendEvents(
+    emptyEventLog(),
+    at([ev("1", "constructor"), ev("2", "__proto__"), ev("3", "__proto__"), ev("4", "toString")]),
+  )
+  const count = (type: string): unknown => Object.getOwnPropertyDescriptor(log.countsByType, type)?.value
+  expect(count("constructor")).toBe(1)
+  expect(count("__proto__")).toBe(2)
+  expect(count("toString")).toBe(1)
+  expect(knownTypes(log)).toEqual(["__proto__", "constructor", "toString"])
 })
 
 test("knownTypes lists types by frequency, then name", () => {

@@ -43,8 +43,10 @@ export interface EventLogState {
   readonly evicted: number
   /** Durable events received again with an id already received: kept out, but counted, never hidden. */
   readonly duplicates: number
-  /** How many events of each type were received. */
+  /** How many events of each type were received, for the first `MAX_TRACKED_TYPES` types seen. */
   readonly countsByType: Readonly<Record<string, number>>
+  /** Events whose type came after the table was full (a stream with a new type per event stays cheap). */
+  readonly untrackedTypeEvents: number
   readonly seen: readonly IdGeneration[]
   readonly nextSeq: number
 }
@@ -57,6 +59,12 @@ export interface Received {
 
 /** Default capacity: enough for a long session; updates cost the same at any size. */
 export const DEFAULT_LOG_CAPACITY = 100_000
+
+/**
+ * Types counted one by one. The table is copied on every update, so it must stay small even when every
+ * event has a type of its own (`job.<uuid>`); later types are counted together in `untrackedTypeEvents`.
+ */
+export const MAX_TRACKED_TYPES = 1000
 
 /** Durable ids per generation: the newest one is copied per update, older ones are shared. */
 export const ID_GENERATION = 4096
@@ -79,7 +87,8 @@ export const emptyEventLog = (capacity: number = DEFAULT_LOG_CAPACITY): EventLog
     total: 0,
     evicted: 0,
     duplicates: 0,
-    countsByType: {},
+    countsByType: Object.create(null),
+    untrackedTypeEvents: 0,
     seen: [],
     nextSeq: 0,
   }
@@ -112,7 +121,10 @@ export const appendEvents = (state: EventLogState, batch: readonly Received[]): 
   }
   const known = (id: string) => young.has(id) || older.some((g) => g.ids.has(id))
 
-  const counts: Record<string, number> = { ...state.countsByType }
+  // No prototype: an event type may be "constructor" or "__proto__".
+  const counts: Record<string, number> = Object.assign(Object.create(null), state.countsByType)
+  let tracked = Object.keys(counts).length
+  let untrackedTypeEvents = state.untrackedTypeEvents
   const added: LogEntry[] = []
   let duplicates = state.duplicates
   let seq = state.nextSeq
@@ -135,7 +147,12 @@ export const appendEvents = (state: EventLogState, batch: readonly Received[]): 
       young.add(event.id)
       youngLastSeq = seq
     }
-    counts[event.type] = (counts[event.type] ?? 0) + 1
+    const count = counts[event.type]
+    if (count !== undefined) counts[event.type] = count + 1
+    else if (tracked < MAX_TRACKED_TYPES) {
+      counts[event.type] = 1
+      tracked++
+    } else untrackedTypeEvents++
     added.push({ seq: seq++, receivedAt, event })
   }
   if (young.size > 0) older.push({ ids: young, lastSeq: youngLastSeq })
@@ -157,6 +174,7 @@ export const appendEvents = (state: EventLogState, batch: readonly Received[]): 
     evicted,
     duplicates,
     countsByType: counts,
+    untrackedTypeEvents,
     seen,
     nextSeq: seq,
   }
@@ -226,8 +244,9 @@ export const indexOfSeq = (view: LogView, seq: number): number => {
   return at(view.list, index)?.seq === seq ? index : -1
 }
 
-/** The types seen so far, most frequent first: the filter's suggestions. */
-export const knownTypes = (state: EventLogState): string[] =>
+/** The types seen so far, most frequent first, at most `limit`: the filter's suggestions. */
+export const knownTypes = (state: EventLogState, limit = 50): string[] =>
   Object.entries(state.countsByType)
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, limit)
     .map(([type]) => type)
