@@ -147,3 +147,83 @@ describe("retention during a replay", () => {
     connection.end("client")
   }, 60_000)
 })
+
+describe("odd resume points", () => {
+  test("garbage, empty, padded, future and huge ids resync or replay correctly, and the server stays healthy", async () => {
+    const server = await startServer({ port: 0, hostname: "127.0.0.1", eventLog: "memory", appDir: null })
+    servers.push(server)
+    const a = await server.publish({ type: "test.a" })
+    const b = await server.publish({ type: "test.b" })
+    const firstFrames = async (init: { header?: string; query?: string }) => {
+      const response = await fetch(`${server.url}/global/event${init.query ?? ""}`, {
+        headers: init.header === undefined ? {} : { "Last-Event-ID": init.header },
+      })
+      expect(response.status).toBe(200)
+      return readUntil(
+        response.body as ReadableStream<Uint8Array>,
+        (seen) => seen.some((e) => e.type === "server.resync" || e.id === b.id),
+        10_000,
+      )
+    }
+    const resync = (events: SseEvent[]) => events.find((e) => e.type === "server.resync")?.properties
+    for (const odd of [
+      "garbage",
+      "1",
+      "-1",
+      "1e3",
+      "0x1",
+      "00000000000000001",
+      "9".repeat(16),
+      "9".repeat(4000),
+    ]) {
+      const events = await firstFrames({ header: odd })
+      expect({ odd, resync: resync(events) }).toEqual({ odd, resync: { requested: odd, oldest: a.id } })
+    }
+    for (const odd of ["%00%0A", "%E2%80%A8", "%FF"]) {
+      const events = await firstFrames({ query: `?last_event_id=${odd}` })
+      expect(resync(events)?.requested).toBe(decodeURIComponent(odd.replace("%FF", "%EF%BF%BD")))
+    }
+    // An id before the first one still retained replays everything; the header wins over the query.
+    const all = await firstFrames({ header: "0000000000000000", query: `?last_event_id=${b.id}` })
+    expect(all.filter((e) => e.id !== null).map((e) => e.id)).toEqual([a.id, b.id])
+    expect(resync(all)).toBeUndefined()
+    await waitFor(() => server.connections() === 0)
+    expect((await fetch(`${server.url}/global/health`)).status).toBe(200)
+  }, 60_000)
+
+  test("a client that goes away while its replay waits to be taken leaves no connection behind", async () => {
+    const server = await startServer({
+      port: 0,
+      hostname: "127.0.0.1",
+      eventLog: "memory",
+      appDir: null,
+      config: { server: { event_stream: { max_buffered_bytes: 64 * 1024 } } },
+    })
+    servers.push(server)
+    const blob = "z".repeat(8 * 1024)
+    const first = await server.publish({ type: "test.big", properties: { blob } })
+    for (let i = 0; i < 3000; i++) await server.publish({ type: "test.big", properties: { i, blob } })
+    for (let round = 0; round < 5; round++) {
+      const controller = new AbortController()
+      const response = await fetch(`${server.url}/global/event`, {
+        headers: { "Last-Event-ID": first.id },
+        signal: controller.signal,
+      })
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+      await reader.read()
+      // 24 MiB of replay cannot all sit in socket buffers: the replay is waiting for this client.
+      await Bun.sleep(100)
+      expect(server.connections()).toBe(1)
+      controller.abort()
+    }
+    await waitFor(() => server.connections() === 0)
+  }, 60_000)
+})
+
+const waitFor = async (check: () => boolean, timeoutMs = 10_000) => {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition not reached in time")
+    await Bun.sleep(20)
+  }
+}
