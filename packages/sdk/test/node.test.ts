@@ -43,18 +43,26 @@ describe("under Node", () => {
     })
     cleanups.push(() => node.kill())
 
+    // Its stdout, read as it comes, so the test waits for what the subscriber saw instead of sleeping.
+    let stdout = ""
+    const reading = (async () => {
+      const decoder = new TextDecoder()
+      for await (const chunk of node.stdout) stdout += decoder.decode(chunk, { stream: true })
+    })()
+    const saw = (text: string) => stdout.includes(text)
+
     await waitFor("the node subscriber connected", () => srv.openStreams() === 1, 10_000)
     const first = srv.publish("a", {})
-    await Bun.sleep(100)
+    await waitFor("the node subscriber got a", () => saw('"type":"a"'), 10_000)
     await srv.stop()
     srv.publish("b", {})
-    await Bun.sleep(300)
+    await waitFor("the node subscriber is reconnecting", () => saw('"state":"reconnecting"'), 10_000)
     await srv.restart()
     await waitFor("the node subscriber reconnected", () => srv.openStreams() === 1, 10_000)
     srv.publish("done", {})
 
     const exitCode = await node.exited
-    const stdout = await new Response(node.stdout).text()
+    await reading
     const stderr = await new Response(node.stderr).text()
     expect(stderr).toBe("")
     expect(exitCode).toBe(0)

@@ -130,9 +130,10 @@ describe("openEventStream", () => {
 
   test("heartbeats keep a stream alive past staleAfterMs", async () => {
     const srv = await server((_request, _seen, open) => open(frame("start")))
-    const stream = open(srv.url, { staleAfterMs: 300 })
+    // Heartbeats every 100 ms for 2.5 × the limit: only a timer 10× late (a very loaded machine) could fail it.
+    const stream = open(srv.url, { staleAfterMs: 1000 })
     await waitFor("open", () => stream.messages.length === 1)
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 25; i++) {
       await Bun.sleep(100)
       srv.connections[0]?.write(frame("heartbeat"))
     }
@@ -293,8 +294,7 @@ describe("openEventStream", () => {
       },
     })
     cleanups.push(() => handle?.close())
-    await waitFor("open", () => srv.connections.length === 1)
-    await Bun.sleep(20)
+    await waitFor("the first frame", () => statuses.length === 3)
     srv.connections[0]?.end()
     await waitFor("closed", () => handle?.status().state === "closed")
     await Bun.sleep(100)
