@@ -171,11 +171,12 @@ export const EventLog = (): JSX.Element => {
         <button type="button" class="button" aria-pressed={paused()} onClick={togglePause}>
           {paused() ? "Resume" : "Pause"}
         </button>
-        <Show when={paused()}>
-          <span class="muted" role="status">
-            Paused · {newWhilePaused()} new
-          </span>
-        </Show>
+        {/* The live region is always there (one inserted with its text is often not announced), and only
+            "Paused" is in it: a count that changes every frame would talk over everything. */}
+        <span class="muted">
+          <span role="status">{paused() ? "Paused" : ""}</span>
+          <Show when={paused()}> · {newWhilePaused()} new</Show>
+        </span>
       </div>
 
       <div

@@ -178,6 +178,9 @@ describe("EventLog", () => {
       [...root.querySelectorAll("[data-event-type='test.ping']")].map((r) => r.getAttribute("data-event-id"))
     expect(ids()).toEqual(["1"])
     expect(root.textContent).toContain("Paused · 2 new")
+    // The live region says "Paused" once; the count that changes with every frame is not announced.
+    const live = [...root.querySelectorAll("[role='status']")].map((el) => el.textContent)
+    expect(live).toEqual(["Paused"])
     pause.click()
     expect(ids()).toEqual(["1", "2", "3"])
   })
