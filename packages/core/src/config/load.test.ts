@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test"
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises"
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ConfigFileError, ConfigInvalid } from "./errors.ts"
@@ -146,6 +146,17 @@ describe("loadConfig errors", () => {
     const error = await fileError(() => loadConfig({ cwd, env: { HOME: home } }))
     expect(error.file).toBe(join(cwd, "tether.jsonc"))
     expect(error.message).toContain("it is a directory, not a file")
+  })
+
+  test("a dangling symlink found by lookup is an error naming its target, not skipped to the defaults", async () => {
+    const target = join(root, "moved-away.jsonc")
+    await symlink(target, join(cwd, "tether.jsonc"))
+    await writeFile(join(xdg, "tether", "tether.jsonc"), heartbeat(1005))
+    const error = await fileError(() => loadConfig({ cwd, env: { HOME: home, XDG_CONFIG_HOME: xdg } }))
+    expect(error.file).toBe(join(cwd, "tether.jsonc"))
+    expect(error.message).toBe(
+      `Cannot read config file ${join(cwd, "tether.jsonc")} (found by lookup): it is a symbolic link to ${target}, which does not exist`,
+    )
   })
 
   test("invalid content is ConfigInvalid naming the file, key, range and value", async () => {

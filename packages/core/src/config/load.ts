@@ -3,8 +3,8 @@
  *
  * @module
  */
-import { readFile } from "node:fs/promises"
-import { join, resolve } from "node:path"
+import { readFile, readlink } from "node:fs/promises"
+import { dirname, join, resolve } from "node:path"
 import { ConfigFileError } from "./errors.ts"
 import { defaultConfigDir, type Env } from "./paths.ts"
 import { type Config, defaultConfig } from "./schema.ts"
@@ -81,7 +81,19 @@ const REASONS: Record<string, string> = {
 const errorCode = (error: unknown): string | undefined =>
   typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined
 
-/** Reads a file; `undefined` when it does not exist and `optional` is set. */
+/** Where `path` points when it is a symbolic link (absolute), else `undefined`. */
+const linkTarget = async (path: string): Promise<string | undefined> => {
+  try {
+    return resolve(dirname(path), await readlink(path))
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Reads a file; `undefined` when it does not exist and `optional` is set. A dangling symbolic link
+ * does exist: someone put a config there, so it is an error rather than a silent skip to the defaults.
+ */
 const readConfigFile = async (
   path: string,
   origin: string,
@@ -91,8 +103,12 @@ const readConfigFile = async (
     return await readFile(path, "utf8")
   } catch (error) {
     const code = errorCode(error)
-    if (optional && (code === "ENOENT" || code === "ENOTDIR")) return undefined
-    const reason = (code !== undefined ? REASONS[code] : undefined) ?? String(error)
+    const target = code === "ENOENT" ? await linkTarget(path) : undefined
+    if (optional && target === undefined && (code === "ENOENT" || code === "ENOTDIR")) return undefined
+    const reason =
+      (target !== undefined ? `it is a symbolic link to ${target}, which does not exist` : undefined) ??
+      (code !== undefined ? REASONS[code] : undefined) ??
+      String(error)
     throw new ConfigFileError(path, `Cannot read config file ${path} (${origin}): ${reason}`, {
       cause: error,
     })
@@ -106,7 +122,8 @@ const readConfigFile = async (
  * else every default (`path: null`, `source: "default"`).
  *
  * A file named by the flag or the env var must exist: if it cannot be read, `ConfigFileError`
- * names it (never a silent fall back to defaults). A found file that cannot be read is an error too.
+ * names it (never a silent fall back to defaults). A found file that cannot be read is an error too,
+ * a dangling symbolic link included.
  * Bad content throws `ConfigInvalid` naming the file, the key, what was expected and the value given.
  *
  * @example
