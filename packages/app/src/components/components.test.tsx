@@ -278,6 +278,23 @@ describe("Settings", () => {
     )
   })
 
+  test("a failed request is reported on the form, not blamed on the field", async () => {
+    const { server, root, deliver } = await mount(() => <Settings />)
+    await deliver(() => server.connect(1000))
+    const input = () => root.querySelector("#heartbeat-ms") as HTMLInputElement
+    await settle(() => input().value === "1000")
+    server.setOffline(true)
+    type(input(), "2000")
+    submit(root.querySelector("form[data-form='heartbeat']"))
+    const output = () => root.querySelector("output")?.textContent ?? ""
+    await settle(() => output().startsWith("Not saved"))
+    expect(output()).toStartWith("Not saved: ")
+    expect(output()).toContain("Failed to fetch")
+    expect(root.querySelector("[data-field-error]")).toBeNull()
+    expect(input().getAttribute("aria-invalid")).toBe("false")
+    expect(input().value).toBe("2000")
+  })
+
   test("an empty field is refused here, without a request", async () => {
     const { server, root, deliver } = await mount(() => <Settings />)
     await deliver(() => server.connect(1000))

@@ -69,10 +69,16 @@ export const Settings = (): JSX.Element => {
     } catch (error) {
       const described = describeApiError(error)
       const atField = issueAt(described, HEARTBEAT_PATH)
-      // The issue's message leaves the key out ("expected an integer from 1000 to 60000, got 500"): name it.
-      setFieldError(atField !== undefined ? `${HEARTBEAT_PATH}: ${atField}` : described.message)
-      setFormMessage({ ok: false, text: atField ? "Not saved: the server refused the value." : "Not saved." })
-      input.focus()
+      if (atField !== undefined) {
+        // The issue's message leaves the key out ("expected an integer from 1000 to 60000, got 500"): name it.
+        setFieldError(`${HEARTBEAT_PATH}: ${atField}`)
+        setFormMessage({ ok: false, text: "Not saved: the server refused the value." })
+        input.focus()
+      } else {
+        // Not about the value (offline, 401, a config file broken elsewhere): the field is not to blame.
+        setFieldError(undefined)
+        setFormMessage({ ok: false, text: `Not saved: ${described.message}` })
+      }
     } finally {
       setSaving(false)
     }

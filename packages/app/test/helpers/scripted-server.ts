@@ -27,10 +27,12 @@ export const scriptedServer = () => {
   const published: unknown[] = []
   const encoder = new TextEncoder()
   let config: unknown = CONFIG
+  const state = { offline: false }
   const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init)
     const path = new URL(request.url).pathname
     calls.push(`${request.method} ${path}`)
+    if (state.offline) throw new TypeError("Failed to fetch")
     if (path === "/global/event" && request.method === "GET") {
       const signal = init?.signal ?? request.signal
       const body = new ReadableStream<Uint8Array>({
@@ -86,6 +88,10 @@ export const scriptedServer = () => {
     calls,
     published,
     streams,
+    /** While true, every request fails as a refused connection does. */
+    setOffline: (offline: boolean) => {
+      state.offline = offline
+    },
     setConfig: (value: unknown) => {
       config = value
     },
