@@ -24,7 +24,10 @@ export interface Watchdog {
  *
  * @example
  * ```ts
- * const watchdog = createWatchdog({ timeoutMs: 25_000, onStale: () => connection.abort() })
+ * import { systemClock } from "./clock.ts"
+ *
+ * const connection = new AbortController()
+ * const watchdog = createWatchdog({ timeoutMs: 25_000, clock: systemClock, onStale: () => connection.abort() })
  * watchdog.start()
  * // on every chunk received:
  * watchdog.kick()
