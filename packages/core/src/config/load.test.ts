@@ -172,6 +172,28 @@ describe("loadConfig errors", () => {
     )
   })
 
+  test("a file that is not UTF-8 is refused at the first bad byte, not read as replacement characters", async () => {
+    const file = join(cwd, "tether.json")
+    // "café" saved as Latin-1: 0xE9 is not UTF-8.
+    await writeFile(
+      file,
+      Buffer.from([...Buffer.from('{\n  "server": { "hostname": "caf'), 0xe9, ...Buffer.from('" }\n}\n')]),
+    )
+    const error = (await loadConfig({ cwd, env: { HOME: home } }).catch((e: unknown) => e)) as ConfigInvalid
+    expect(error).toBeInstanceOf(ConfigInvalid)
+    expect(error.issues).toEqual([
+      { path: "", message: "line 2, column 31: not valid UTF-8 (byte 0xe9); save the file as UTF-8" },
+    ])
+
+    // Notepad's "Unicode": UTF-16 little-endian with its byte order mark.
+    await writeFile(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("{}", "utf16le")]))
+    const utf16 = (await loadConfig({ cwd, env: { HOME: home } }).catch((e: unknown) => e)) as ConfigInvalid
+    expect(utf16.issues).toEqual([
+      { path: "", message: "the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8" },
+    ])
+    expect(utf16.file).toBe(file)
+  })
+
   test("malformed JSONC gives the line and column", async () => {
     const file = join(cwd, "tether.jsonc")
     await writeFile(file, '{\n  "server": {\n    "port": 4096,\n  }\n  "x": 1\n}\n')

@@ -5,6 +5,7 @@
  */
 import { readFile, readlink } from "node:fs/promises"
 import { dirname, join, resolve } from "node:path"
+import { decodeConfigBytes } from "./decode.ts"
 import { ConfigFileError } from "./errors.ts"
 import { defaultConfigDir, type Env } from "./paths.ts"
 import { type Config, defaultConfig } from "./schema.ts"
@@ -99,8 +100,9 @@ const readConfigFile = async (
   origin: string,
   optional: boolean,
 ): Promise<string | undefined> => {
+  let bytes: Uint8Array
   try {
-    return await readFile(path, "utf8")
+    bytes = await readFile(path)
   } catch (error) {
     const code = errorCode(error)
     const target = code === "ENOENT" ? await linkTarget(path) : undefined
@@ -113,6 +115,7 @@ const readConfigFile = async (
       cause: error,
     })
   }
+  return decodeConfigBytes(bytes, path)
 }
 
 /**

@@ -1,0 +1,51 @@
+/**
+ * Bytes of a config file to text. JSON is UTF-8 (RFC 8259): a file saved in another encoding is
+ * refused where it goes wrong, since decoding it leniently would turn "café" into "caf\uFFFD" and
+ * pass it on as if the user had written it.
+ *
+ * @module
+ */
+import { ConfigInvalid } from "./errors.ts"
+import { positionAt } from "./jsonc.ts"
+
+const strict = new TextDecoder("utf-8", { fatal: true })
+const lenient = new TextDecoder("utf-8")
+
+const isUtf16Bom = (bytes: Uint8Array): boolean =>
+  (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)
+
+/** The index of the first byte that is not part of valid UTF-8. */
+const firstInvalidByte = (bytes: Uint8Array): number => {
+  // The valid prefix decodes and re-encodes to the same bytes; the first difference is the bad byte.
+  const again = new TextEncoder().encode(lenient.decode(bytes))
+  let i = 0
+  while (i < bytes.length && bytes[i] === again[i]) i++
+  return i
+}
+
+/** Decodes a config file's bytes as UTF-8; `ConfigInvalid` naming `file` and where, if they are not. */
+export const decodeConfigBytes = (bytes: Uint8Array, file: string): string => {
+  try {
+    return strict.decode(bytes)
+  } catch {
+    if (isUtf16Bom(bytes)) {
+      throw new ConfigInvalid(file, [
+        {
+          path: "",
+          message: "the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8",
+        },
+      ])
+    }
+    const at = firstInvalidByte(bytes)
+    const before = lenient.decode(bytes.subarray(0, at))
+    const start = before.charCodeAt(0) === 0xfeff ? 1 : 0
+    const { line, column } = positionAt(before.slice(start), before.length - start)
+    const byte = (bytes[at] ?? 0).toString(16).padStart(2, "0")
+    throw new ConfigInvalid(file, [
+      {
+        path: "",
+        message: `line ${line}, column ${column}: not valid UTF-8 (byte 0x${byte}); save the file as UTF-8`,
+      },
+    ])
+  }
+}
