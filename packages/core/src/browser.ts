@@ -5,6 +5,7 @@
  *
  * @module
  */
+export { decodeConfigBytes } from "./config/decode.ts"
 export * from "./config/errors.ts"
 export * from "./config/json-schema.ts"
 export { JSONC_OPTIONS, parseJsonc } from "./config/jsonc.ts"

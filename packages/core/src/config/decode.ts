@@ -23,7 +23,20 @@ const firstInvalidByte = (bytes: Uint8Array): number => {
   return i
 }
 
-/** Decodes a config file's bytes as UTF-8; `ConfigInvalid` naming `file` and where, if they are not. */
+/**
+ * Decodes a config file's bytes as UTF-8 (a leading byte order mark is kept for `parseJsonc`, which
+ * skips it). Throws `ConfigInvalid` naming `file` when they are not UTF-8: the line and column of the
+ * first bad byte, or that the file is UTF-16. `loadConfig` reads every file through it; a watcher that
+ * re-reads the file should too.
+ *
+ * @example
+ * ```ts
+ * import { readFile } from "node:fs/promises"
+ * import { decodeConfigBytes, parseConfigText } from "@tether/core"
+ * const file = "/srv/app/tether.jsonc"
+ * const config = parseConfigText(decodeConfigBytes(await readFile(file), file), file)
+ * ```
+ */
 export const decodeConfigBytes = (bytes: Uint8Array, file: string): string => {
   try {
     return strict.decode(bytes)
