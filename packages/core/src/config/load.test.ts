@@ -159,6 +159,19 @@ describe("loadConfig errors", () => {
     )
   })
 
+  test("a device or an oversized file is refused, not read without end", async () => {
+    const device = await fileError(() => loadConfig({ configPath: "/dev/zero", cwd, env: { HOME: home } }))
+    expect(device.message).toBe(
+      "Cannot read config file /dev/zero (given by --config): it is not a regular file (a device or socket)",
+    )
+    const big = join(cwd, "tether.json")
+    await writeFile(big, `{ "$schema": "${"x".repeat(2 * 1024 * 1024)}" }`)
+    const tooBig = await fileError(() => loadConfig({ cwd, env: { HOME: home } }))
+    expect(tooBig.message).toBe(
+      `Cannot read config file ${big} (found by lookup): it is larger than 1 MiB, far more than any config`,
+    )
+  })
+
   test("invalid content is ConfigInvalid naming the file, key, range and value", async () => {
     const file = join(cwd, "tether.json")
     await writeFile(file, heartbeat(500))

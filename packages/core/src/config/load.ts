@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { readFile, readlink } from "node:fs/promises"
+import { open, readlink } from "node:fs/promises"
 import { dirname, join, resolve } from "node:path"
 import { decodeConfigBytes } from "./decode.ts"
 import { ConfigFileError } from "./errors.ts"
@@ -71,12 +71,19 @@ export interface LoadConfigOptions {
  */
 export const CONFIG_FILE_NAMES = ["tether.jsonc", "tether.json"] as const
 
+// A config is a few hundred bytes; the cap keeps `--config /dev/zero` or a wrong file from eating memory.
+const MAX_BYTES = 1024 * 1024
+const NOT_REGULAR = "TETHER_NOT_REGULAR"
+const TOO_BIG = "TETHER_TOO_BIG"
+
 const REASONS: Record<string, string> = {
   ENOENT: "no such file",
   ENOTDIR: "no such file (a parent is not a directory)",
   EISDIR: "it is a directory, not a file",
   EACCES: "permission denied",
   EPERM: "permission denied",
+  [NOT_REGULAR]: "it is not a regular file (a device or socket)",
+  [TOO_BIG]: `it is larger than ${MAX_BYTES / 1024 / 1024} MiB, far more than any config`,
 }
 
 const errorCode = (error: unknown): string | undefined =>
@@ -91,6 +98,33 @@ const linkTarget = async (path: string): Promise<string | undefined> => {
   }
 }
 
+const failure = (code: string): Error => Object.assign(new Error(REASONS[code]), { code })
+
+/**
+ * The bytes of a regular file or a pipe (`--config /dev/stdin`), at most `MAX_BYTES`. A directory
+ * opens fine on Linux and fails on read; a device would never end: both are refused up front.
+ */
+const readBytes = async (path: string): Promise<Uint8Array> => {
+  const handle = await open(path, "r")
+  try {
+    const info = await handle.stat()
+    if (info.isDirectory()) throw Object.assign(new Error("EISDIR"), { code: "EISDIR" })
+    if (!info.isFile() && !info.isFIFO()) throw failure(NOT_REGULAR)
+    const chunks: Uint8Array[] = []
+    let total = 0
+    for (;;) {
+      const { bytesRead, buffer } = await handle.read({ buffer: new Uint8Array(64 * 1024) })
+      if (bytesRead === 0) break
+      total += bytesRead
+      if (total > MAX_BYTES) throw failure(TOO_BIG)
+      chunks.push(buffer.subarray(0, bytesRead))
+    }
+    return Buffer.concat(chunks)
+  } finally {
+    await handle.close()
+  }
+}
+
 /**
  * Reads a file; `undefined` when it does not exist and `optional` is set. A dangling symbolic link
  * does exist: someone put a config there, so it is an error rather than a silent skip to the defaults.
@@ -102,7 +136,7 @@ const readConfigFile = async (
 ): Promise<string | undefined> => {
   let bytes: Uint8Array
   try {
-    bytes = await readFile(path)
+    bytes = await readBytes(path)
   } catch (error) {
     const code = errorCode(error)
     const target = code === "ENOENT" ? await linkTarget(path) : undefined
