@@ -141,6 +141,16 @@ describe("openEventStream", () => {
     expect(stream.handle.status()).toMatchObject({ state: "open", attempt: 0 })
   })
 
+  test("a reconnect delay past the platform's 32-bit timer limit waits, not retries at once (timers overflow to 1 ms)", async () => {
+    const srv = await server(() => new Response("down", { status: 503 }))
+    const stream = open(srv.url, { backoff: { baseMs: 2 ** 31 + 1000, capMs: 2 ** 31 + 1000, jitter: 0 } })
+    await waitFor("waiting to reconnect", () => stream.handle.status().nextRetryAt !== undefined)
+    // An overflowed timer fires after ~1 ms: 300 ms is plenty to see the second request, and none may come.
+    await Bun.sleep(300)
+    expect(srv.requests).toHaveLength(1)
+    expect(stream.handle.status()).toMatchObject({ state: "reconnecting", attempt: 1 })
+  })
+
   for (const status of [401, 403, 404]) {
     test(`HTTP ${status} ends in closed with SseHttpError, without retries`, async () => {
       const srv = await server(() => new Response("nope: no token", { status }))

@@ -13,9 +13,34 @@ export interface Clock {
   clearTimeout(handle: unknown): void
 }
 
-/** `Date.now` and the platform's timers. */
+/**
+ * The longest delay platform timers honour (2^31 - 1 ms, about 24.8 days). Browsers, Node and Bun run a
+ * longer one after 1 ms, which would turn a large `capMs` into a retry storm and a large `staleAfterMs`
+ * into a busy timer loop.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** A timer longer than the platform allows: a chain of shorter ones. */
+class LongTimer {
+  current: ReturnType<typeof setTimeout>
+  constructor(callback: () => void, ms: number) {
+    const step = (remaining: number): ReturnType<typeof setTimeout> =>
+      remaining > MAX_TIMER_MS
+        ? globalThis.setTimeout(() => {
+            this.current = step(remaining - MAX_TIMER_MS)
+          }, MAX_TIMER_MS)
+        : globalThis.setTimeout(callback, remaining)
+    this.current = step(ms)
+  }
+}
+
+/** `Date.now` and the platform's timers (delays past {@link MAX_TIMER_MS} included). */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+  setTimeout: (callback, ms) =>
+    ms > MAX_TIMER_MS ? new LongTimer(callback, ms) : globalThis.setTimeout(callback, ms),
+  clearTimeout: (handle) =>
+    globalThis.clearTimeout(
+      (handle instanceof LongTimer ? handle.current : handle) as ReturnType<typeof setTimeout>,
+    ),
 }
