@@ -124,6 +124,19 @@ describe("applyPatchToConfigText", () => {
     expect(() => applyPatchToConfigText(text, { server: { x: deep } })).toThrow(/server\.x: unknown key/)
   })
 
+  test("a value or key written on one line stays on one line", () => {
+    const oneLine = '{ "server": { "cors": ["http://a.test"], "port": 1 } } // all on one line\n'
+    expect(applyPatchToConfigText(oneLine, { server: { cors: ["http://b.test", "http://c.test"] } })).toBe(
+      '{ "server": { "cors": ["http://b.test", "http://c.test"], "port": 1 } } // all on one line\n',
+    )
+    expect(applyPatchToConfigText(oneLine, beat)).toBe(
+      '{ "server": { "cors": ["http://a.test"], "port": 1, "event_stream": { "heartbeat_ms": 1000 } } } // all on one line\n',
+    )
+    expect(
+      applyPatchToConfigText('{ "server": { "port": 1 /* why */ } }', { server: { hostname: "::1" } }),
+    ).toBe('{ "server": { "port": 1, /* why */ "hostname": "::1" } }')
+  })
+
   test("an empty text becomes a new file", () => {
     expect(applyPatchToConfigText("", { server: { event_stream: { heartbeat_ms: 1000 } } })).toBe(
       '{\n  "server": {\n    "event_stream": {\n      "heartbeat_ms": 1000\n    }\n  }\n}\n',

@@ -94,14 +94,29 @@ const detectFormatting = (text: string, root: Node | undefined): FormattingOptio
   return { insertSpaces: true, tabSize: 2, eol }
 }
 
+/** JSON on one line, spaced as people write it by hand: `{ "a": [1, 2] }`. */
+const compactJson = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map((item) => compactJson(item ?? null)).join(", ")}]`
+  if (isPlainObject(value)) {
+    const entries = Object.keys(value)
+      .filter((key) => own(value, key) !== undefined)
+      .map((key) => `${JSON.stringify(key)}: ${compactJson(own(value, key))}`)
+    return entries.length === 0 ? "{}" : `{ ${entries.join(", ")} }`
+  }
+  return JSON.stringify(value) ?? "null"
+}
+
+const hasLineBreak = (text: string, node: Node): boolean =>
+  /[\r\n]/.test(text.slice(node.offset, node.offset + node.length))
+
 const indentUnit = (options: FormattingOptions): string =>
   options.insertSpaces ? " ".repeat(options.tabSize ?? 2) : "\t"
 
 /**
  * Adds `key` to the object `node` as its last key, on a line of its own after anything that ends the
  * previous key's line (a comma, a `// comment`): jsonc-parser's `modify` inserts right after the
- * previous value, which moves that line's comment onto the new key. `undefined` when the object
- * closes on the same line as its last key (or is `{}`): `modify`'s reflow suits those.
+ * previous value, which moves that line's comment onto the new key. An object written on one line
+ * gets the key on that line. `undefined` for `{}`, which `modify` opens up into lines.
  */
 const insertProperty = (
   text: string,
@@ -130,7 +145,16 @@ const insertProperty = (
     else if (first !== "/") break
     end = scanner.getPosition()
   }
-  if (!lineEnds) return undefined
+  const comma = (entry: string): string => {
+    const withEntry = `${text.slice(0, end)}${entry}${text.slice(end)}`
+    return last === undefined || hasComma
+      ? withEntry
+      : `${withEntry.slice(0, anchor)},${withEntry.slice(anchor)}`
+  }
+  if (!lineEnds) {
+    if (last === undefined) return undefined
+    return comma(` ${JSON.stringify(key)}: ${compactJson(value)}${hasComma ? "," : ""}`)
+  }
 
   const unit = indentUnit(options)
   const eol = options.eol ?? "\n"
@@ -139,11 +163,7 @@ const insertProperty = (
     (keyOffset === undefined ? undefined : ownLineIndent(text, keyOffset)) ??
     `${leadingWhitespace(text, node.offset).indent}${unit}`
   const body = JSON.stringify(value, null, unit).replaceAll("\n", `${eol}${indent}`)
-  const entry = `${eol}${indent}${JSON.stringify(key)}: ${body}${hasComma ? "," : ""}`
-  const withEntry = `${text.slice(0, end)}${entry}${text.slice(end)}`
-  return last === undefined || hasComma
-    ? withEntry
-    : `${withEntry.slice(0, anchor)},${withEntry.slice(anchor)}`
+  return comma(`${eol}${indent}${JSON.stringify(key)}: ${body}${hasComma ? "," : ""}`)
 }
 
 /**
@@ -178,6 +198,11 @@ export const applyPatchToConfigText = (text: string, patch: unknown, file: strin
     // Merge key by key only into an object already there; anything else is replaced whole.
     if (isPlainObject(value) && node?.type === "object") {
       for (const key of Object.keys(value)) apply([...path, key], own(value, key))
+      return
+    }
+    // A value written on one line is replaced on one line; `modify` would open it up into lines.
+    if (node !== undefined && (isPlainObject(value) || Array.isArray(value)) && !hasLineBreak(result, node)) {
+      result = `${result.slice(0, node.offset)}${compactJson(value)}${result.slice(node.offset + node.length)}`
       return
     }
     const parent =
