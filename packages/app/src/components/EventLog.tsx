@@ -78,6 +78,12 @@ export const EventLog = (): JSX.Element => {
     return slice(shown().list, first, last).map((entry, i) => ({ entry, index: first + i }))
   })
 
+  // Only a rendered row can be the active descendant: the selected one may be scrolled or filtered away.
+  const activeDescendant = () => {
+    const seq = selected()?.seq
+    return seq !== undefined && visible().some((row) => row.entry.seq === seq) ? `event-${seq}` : undefined
+  }
+
   const onScroll = () => {
     setScrollTop(viewport.scrollTop)
     stickToBottom = viewport.scrollTop + viewport.clientHeight >= viewport.scrollHeight - ROW_HEIGHT
@@ -185,7 +191,7 @@ export const EventLog = (): JSX.Element => {
         role="listbox"
         aria-label="Event log"
         tabIndex={0}
-        aria-activedescendant={selected() === undefined ? undefined : `event-${selected()?.seq}`}
+        aria-activedescendant={activeDescendant()}
         onScroll={onScroll}
         onKeyDown={onKeyDown}
         data-paused={paused() ? "true" : "false"}

@@ -228,6 +228,27 @@ const type = (el: Element | null, value: string) => {
 const submit = (form: Element | null) =>
   (form as HTMLFormElement).dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }))
 
+describe("EventLog accessibility", () => {
+  test("the listbox's active descendant is always a row in the DOM", async () => {
+    const { server, root, deliver } = await mount(() => <EventLog />)
+    await deliver(() => {
+      server.connect()
+      server.send("build.started", {})
+      server.send("test.ping", {})
+    })
+    ;(root.querySelector("[data-event-id='1']") as HTMLElement).click()
+    const listbox = root.querySelector("[role='listbox']") as HTMLElement
+    const active = () => listbox.getAttribute("aria-activedescendant")
+    expect(active()).not.toBeNull()
+    expect(root.querySelector(`#${active()}`)).not.toBeNull()
+    // The selected row is filtered out of view: nothing may point at it any more.
+    type(root.querySelector("input[type='search']"), "test.")
+    expect(root.querySelector("[data-event-id='1']")).toBeNull()
+    const id = active()
+    expect(id === null || root.querySelector(`#${id}`) !== null).toBe(true)
+  })
+})
+
 describe("Settings", () => {
   test("shows the server's value, saves a valid one, shows the server's message at the field for an invalid one", async () => {
     const { server, root, deliver } = await mount(() => <Settings />)
