@@ -17,7 +17,11 @@ export const STALE_HEARTBEATS = 2.5
 /** The stale limit until `server.connected` tells the real heartbeat: 2.5 × the default heartbeat (10 s). */
 export const INITIAL_STALE_AFTER_MS = 25_000
 
-/** The status of a subscription: the stream's, with `lastEventId` the last durable event id received. */
+/**
+ * The status of a subscription: the stream's, with `lastEventId` the durable id the next connection resumes
+ * after (the last durable event received; before any, or after a `server.resync`, the newest id the server
+ * announced in `server.connected`).
+ */
 export type SubscriptionStatus = StreamStatus
 
 /** Options of `global.event.subscribe`. */
@@ -93,6 +97,12 @@ function createTracker(options: StreamOptions, handle: () => EventStreamHandle |
         case "server.connected": {
           const newest = (event.properties as { last_event_id?: unknown }).last_event_id
           connectedNewest = typeof newest === "string" && newest !== "" ? newest : undefined
+          // With no id yet, this connection started "from now", which is that newest id: resuming from it
+          // keeps what is published while the client is away, as for a client that had received an event.
+          if (lastDurableId === "" && connectedNewest !== undefined) {
+            lastDurableId = connectedNewest
+            handle()?.setLastEventId(connectedNewest)
+          }
           followHeartbeat((event.properties as { heartbeat_ms?: unknown }).heartbeat_ms, false)
           break
         }

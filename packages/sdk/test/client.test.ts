@@ -211,6 +211,24 @@ describe("createTetherClient: global.event.subscribe", () => {
     expect(streamRequests.at(-1)?.headers.get("last-event-id")).toBe(srv.log[2]?.id as string)
   })
 
+  test("a subscription that has seen no durable event yet still resumes: events published while it is away arrive", async () => {
+    const srv = await server()
+    srv.publish("before-subscribing", {})
+    const client = createTetherClient({ baseUrl: srv.url })
+    const sub = subscribe(client)
+    await waitFor("connected", () => sub.events.length === 1)
+    expect(sub.subscription.status().lastEventId).toBe(srv.log[0]?.id as string)
+    await srv.stop()
+    const whileDown = [srv.publish("while-down", { i: 0 }), srv.publish("while-down", { i: 1 })]
+    await waitFor("reconnecting", () => sub.subscription.status().state === "reconnecting")
+    await srv.restart()
+    await waitFor("2 events", () => sub.durable().length === 2, 5000)
+    expect(sub.durable().map((event) => event.id)).toEqual(whileDown.map((event) => event.id))
+    const streamRequests = srv.requests.filter((request) => new URL(request.url).pathname === "/global/event")
+    expect(streamRequests[0]?.headers.get("last-event-id")).toBeNull()
+    expect(streamRequests.at(-1)?.headers.get("last-event-id")).toBe(srv.log[0]?.id as string)
+  })
+
   test("learns heartbeat_ms from server.connected: a silent server is caught at 2.5 × heartbeat", async () => {
     const srv = await server({ heartbeatMs: 200 })
     const client = createTetherClient({ baseUrl: srv.url })
