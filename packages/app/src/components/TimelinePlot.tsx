@@ -73,6 +73,7 @@ export const TimelinePlot = (props: TimelinePlotProps): JSX.Element => {
         <span>now</span>
       </div>
       <figcaption class="legend">
+        <span class="key key-connecting">connecting</span>
         <span class="key key-open">open</span>
         <span class="key key-reconnecting">reconnecting</span>
         <span class="key key-closed">closed</span>

@@ -94,6 +94,12 @@ describe("ConnectionPanel", () => {
     expect(age()).not.toContain("overdue")
   })
 
+  test("the timeline's legend names every state it draws a band for", async () => {
+    const { root } = await mount(() => <ConnectionPanel />)
+    const legend = [...root.querySelectorAll(".legend .key")].map((k) => k.textContent)
+    for (const state of ["connecting", "open", "reconnecting", "closed"]) expect(legend).toContain(state)
+  })
+
   test("a dropped stream shows reconnecting with a countdown and a reconnect button", async () => {
     const { server, root, deliver, frames } = await mount(() => <ConnectionPanel />)
     await deliver(() => server.connect(1000))
