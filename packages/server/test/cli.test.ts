@@ -162,6 +162,9 @@ describe("tether config", () => {
     expect(refused.code).toBe(1)
     expect(refused.stderr).toContain("server.event_stream.heartbeat_ms")
     expect(refused.stderr).toContain("60001")
+    const missing = await runCli(["config", "validate", join(dir, "absent.jsonc")], { env: isolated })
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain(`${join(dir, "absent.jsonc")} (given to tether config validate): no such file`)
   })
 
   test("schema prints the JSON Schema of the config", async () => {

@@ -132,6 +132,12 @@ describe("loadConfig errors", () => {
     const error = await fileError(() => loadConfig({ configPath: missing, cwd, env: { HOME: home } }))
     expect(error.file).toBe(missing)
     expect(error.message).toBe(`Cannot read config file ${missing} (given by --config): no such file`)
+    const named = await fileError(() =>
+      loadConfig({ configPath: missing, configPathOrigin: "given to tether config validate", cwd }),
+    )
+    expect(named.message).toBe(
+      `Cannot read config file ${missing} (given to tether config validate): no such file`,
+    )
   })
 
   test("a missing TETHER_CONFIG file is an error naming it", async () => {

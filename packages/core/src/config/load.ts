@@ -54,6 +54,11 @@ export interface LoadedConfig {
 export interface LoadConfigOptions {
   /** The `--config PATH` flag; relative to `cwd`. Must exist. */
   readonly configPath?: string | undefined
+  /**
+   * How a read error names where `configPath` came from. Default `"given by --config"`; a command
+   * taking the path as an argument says so (`"given to tether config validate"`).
+   */
+  readonly configPathOrigin?: string | undefined
   /** The directory searched for `./tether.jsonc` and `./tether.json`. Default `process.cwd()`. */
   readonly cwd?: string | undefined
   /** Read for `TETHER_CONFIG`, `XDG_CONFIG_HOME` and `HOME`. Default `process.env`. */
@@ -176,7 +181,11 @@ export const loadConfig = async (options: LoadConfigOptions = {}): Promise<Loade
 
   const explicit: { path: string; source: ConfigSource; origin: string } | undefined =
     options.configPath !== undefined && options.configPath !== ""
-      ? { path: resolve(cwd, options.configPath), source: "flag", origin: "given by --config" }
+      ? {
+          path: resolve(cwd, options.configPath),
+          source: "flag",
+          origin: options.configPathOrigin ?? "given by --config",
+        }
       : env.TETHER_CONFIG !== undefined && env.TETHER_CONFIG !== ""
         ? { path: resolve(cwd, env.TETHER_CONFIG), source: "env", origin: "given by TETHER_CONFIG" }
         : undefined

@@ -26,7 +26,10 @@ export const configCommand = (args: readonly string[]): Effect.Effect<void, unkn
 
 const validate = (path: string | undefined) =>
   Effect.tryPromise({
-    try: () => loadConfig(path === undefined ? {} : { configPath: path }),
+    try: () =>
+      loadConfig(
+        path === undefined ? {} : { configPath: path, configPathOrigin: "given to tether config validate" },
+      ),
     catch: (error) => error,
   }).pipe(
     Effect.matchEffect({
