@@ -142,6 +142,20 @@ describe("patch", () => {
     expect(readFileSync(s.path, "utf8")).toBe('{ "server": { ')
   })
 
+  test("a file on disk that is not UTF-8 → ConfigFileConflict with the byte's position; nothing written", async () => {
+    const s = setup()
+    const latin1 = Buffer.from("{\n  // caf\xe9\n}\n", "latin1")
+    writeFileSync(s.path, latin1)
+    const error = await s.file
+      .patch({ server: { event_stream: { heartbeat_ms: 2000 } } })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ConfigFileConflict)
+    expect((error as Error).message).toContain(s.path)
+    expect((error as Error).message).toContain("line 2, column 9: not valid UTF-8 (byte 0xe9)")
+    expect(readFileSync(s.path)).toEqual(latin1)
+    expect(s.config()).toEqual(defaultConfig())
+  })
+
   test("a symlinked config: the target is replaced, the link stays", async () => {
     const s = setup()
     const real = join(s.dir, "dotfiles", "tether.jsonc")
@@ -182,6 +196,13 @@ describe("watch", () => {
     expect(line).toContain("running config is kept")
     writeFileSync(s.path, "{ nope")
     await until("the syntax error", () => s.logs.filter((l) => l.includes("Invalid config")).length === 2)
+    // Saved in another encoding: refused like loadConfig refuses it, not read with replacement characters.
+    writeFileSync(
+      s.path,
+      Buffer.from(HAND_WRITTEN.replace("5000", "2000").replace("fast", "f\xe4st"), "latin1"),
+    )
+    await until("the encoding error", () => s.logs.some((l) => l.includes("not valid UTF-8")))
+    expect(s.logs.find((l) => l.includes("not valid UTF-8"))).toContain("running config is kept")
     expect(s.config()).toEqual(defaultConfig())
     expect(s.published).toHaveLength(0)
   })

@@ -25,6 +25,7 @@ import {
   applyPatchToConfigText,
   type Config,
   ConfigInvalid,
+  decodeConfigBytes,
   defaultConfig,
   defaultConfigDir,
   EventType,
@@ -172,7 +173,10 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
       const merged = mergeConfigPatch(options.live.current(), body)
       validateConfig(merged, null)
       const target = path ?? join(defaultConfigDir(options.env ?? process.env), CREATED_CONFIG_NAME)
-      const before = await readIfExists(target)
+      const before = await readIfExists(target).catch((error: unknown) => {
+        // Not UTF-8 on disk: the file is at fault, not the patch.
+        throw error instanceof ConfigInvalid ? new ConfigFileConflict(error) : error
+      })
       noteFileAddress(before, target)
       let text: string
       try {
@@ -199,7 +203,14 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
     serial(async () => {
       if (path === null || closed) return
       const file = path
-      const text = await readIfExists(file)
+      let text: string | null
+      try {
+        text = await readIfExists(file)
+      } catch (error) {
+        if (!(error instanceof ConfigInvalid)) throw error
+        log(`${error.message}\n  The edit was not applied; the running config is kept.`)
+        return
+      }
       if (text === null) {
         if (lastText !== null) log(`config file ${file} was removed; keeping the running config`)
         lastText = null
@@ -233,7 +244,8 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
     if (path === null) return
     const file = path
     void (async () => {
-      lastText ??= await readIfExists(file)
+      // Unreadable now: the first reload reads it again and reports why.
+      lastText ??= await readIfExists(file).catch(() => null)
       const dirs = new Map([[dirname(file), basename(file)]])
       // A symlinked config (dotfile managers): watch where the content really changes too.
       const real = await realpath(file).catch(() => file)
@@ -273,13 +285,16 @@ const addressOf = (config: Config): string => `${config.server.hostname}:${confi
 const NEW_FILE_HEADER =
   "// Tether config, created by PATCH /global/config. Every key: `tether config schema`.\n"
 
+/** The file's text, decoded strictly as `loadConfig` does (non-UTF-8 → `ConfigInvalid`); `null` when absent. */
 const readIfExists = async (file: string): Promise<string | null> => {
+  let bytes: Uint8Array
   try {
-    return await readFile(file, "utf8")
+    bytes = await readFile(file)
   } catch (error) {
     if (typeof error === "object" && error !== null && "code" in error && error.code === "ENOENT") return null
     throw error
   }
+  return decodeConfigBytes(bytes, file)
 }
 
 /**
