@@ -11,7 +11,7 @@ import {
   SseStaleError,
   SseStreamEnded,
 } from "../src/errors.ts"
-import { openEventStream } from "../src/sse/open.ts"
+import { openEventStream, redactUrl } from "../src/sse/open.ts"
 import type { EventStreamHandle, OpenEventStreamOptions, SseMessage, StreamStatus } from "../src/sse/types.ts"
 import { frame, startServer, type TestServer, waitFor } from "./helpers/sse-server.ts"
 
@@ -165,6 +165,24 @@ describe("openEventStream", () => {
       expect(stream.states()).toEqual(["connecting", "closed"])
     })
   }
+
+  test("errors name the URL without the password it may carry (?token=, as EventSource clients send it)", async () => {
+    const srv = await server(() => new Response("wrong password", { status: 401 }))
+    const stream = open(`${srv.url}/events?token=s3cret&x=1`)
+    await waitFor("closed", () => stream.handle.status().state === "closed")
+    const message = stream.handle.status().error?.message ?? ""
+    expect(message).toContain("/events?token=***&x=1")
+    expect(message).not.toContain("s3cret")
+    expect(new URL(srv.requests[0]?.url as string).searchParams.get("token")).toBe("s3cret")
+  })
+
+  test("redactUrl hides a userinfo password and credential parameters, and leaves the rest as written", () => {
+    expect(redactUrl("http://me:pw@host/e?a=%20b&Token=t&tok=1&access_token=z#f")).toBe(
+      "http://me:***@host/e?a=%20b&Token=***&tok=1&access_token=***#f",
+    )
+    expect(redactUrl("http://host/e?a=1")).toBe("http://host/e?a=1")
+    expect(redactUrl("not a url")).toBe("not a url")
+  })
 
   test("HTTP 204 ends in closed", async () => {
     const srv = await server(() => new Response(null, { status: 204 }))

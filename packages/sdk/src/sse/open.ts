@@ -64,6 +64,8 @@ const ERROR_BODY_CHARS = 512
  */
 export function openEventStream(url: string | URL, options: OpenEventStreamOptions = {}): EventStreamHandle {
   const href = String(url)
+  // What errors (and so logs and UIs) show: the URL without the credentials it may carry.
+  const shown = redactUrl(href)
   const clock = options.clock ?? systemClock
   const random = options.random ?? Math.random
   const maybeFetch: typeof fetch | undefined = options.fetch ?? globalThis.fetch?.bind(globalThis)
@@ -228,7 +230,7 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
       const retryable = response.status >= 500 || response.status === 408 || response.status === 429
       const body = await readSnippet(response)
       if (!isCurrent()) return
-      const error = new SseHttpError(href, response.status, response.statusText, body)
+      const error = new SseHttpError(shown, response.status, response.statusText, body)
       if (retryable) {
         retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), clock.now())
         retry(error)
@@ -238,7 +240,7 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
     const contentType = response.headers.get("content-type")
     if (!isEventStream(contentType)) {
       void response.body?.cancel().catch(() => {})
-      fail(new SseContentTypeError(href, contentType))
+      fail(new SseContentTypeError(shown, contentType))
       return
     }
 
@@ -247,7 +249,7 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
     changed()
     const body = response.body
     if (!body) {
-      retry(new SseStreamEnded(href))
+      retry(new SseStreamEnded(shown))
       return
     }
     await read(controller, body, isCurrent)
@@ -330,14 +332,14 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
     }
     parser.feed(decoder.decode())
     parser.end()
-    retry(new SseStreamEnded(href))
+    retry(new SseStreamEnded(shown))
   }
 
   function connectionError(controller: AbortController, error: unknown): Error {
     const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined
     if (reason instanceof SseError) return reason
     if (error instanceof SseError) return error
-    return new SseNetworkError(href, error)
+    return new SseNetworkError(shown, error)
   }
 
   if (options.signal?.aborted) {
@@ -372,6 +374,41 @@ export function isEventStream(contentType: string | null): boolean {
   const semicolon = contentType.indexOf(";")
   const essence = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase()
   return essence === "text/event-stream"
+}
+
+/** Query parameters that carry a credential (Tether's stream takes the password as `?token=`). */
+const SECRET_PARAMS = /^(token|access_token|password|api_key|key)$/i
+
+/** `url` with a userinfo password and the values of credential query parameters replaced by `***`. */
+export function redactUrl(url: string): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return url
+  }
+  let redacted = false
+  if (parsed.password !== "") {
+    parsed.password = "***"
+    redacted = true
+  }
+  // Rewritten by hand, not through searchParams (which would re-encode every other parameter).
+  const search = parsed.search.replace(/([?&])([^=&]*)=([^&]*)/g, (whole, sep: string, name: string) => {
+    if (!SECRET_PARAMS.test(decodeURIComponentSafe(name))) return whole
+    redacted = true
+    return `${sep}${name}=***`
+  })
+  if (!redacted) return url
+  parsed.search = search
+  return parsed.href
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
 }
 
 /** `Retry-After` as a delay in ms from `now` (delta-seconds or an HTTP date); 0 when absent or invalid. */
