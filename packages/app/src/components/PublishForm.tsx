@@ -48,6 +48,8 @@ export const PublishForm = (): JSX.Element => {
 
   const submit = async (event: SubmitEvent) => {
     event.preventDefault()
+    // The disabled button does not stop Enter in a field: one publish at a time.
+    if (busy()) return
     setResult(undefined)
     const eventType = type().trim()
     setTypeError(eventType === "" ? "Enter an event type, e.g. test.ping" : undefined)

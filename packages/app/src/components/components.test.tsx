@@ -344,6 +344,15 @@ describe("PublishForm", () => {
     expect(root.querySelector("output")?.textContent).toBe("Published deploy.done as id p1")
   })
 
+  test("Enter pressed twice while a publish is in flight sends it once", async () => {
+    const { server, root } = await mount(() => <PublishForm />)
+    submit(root.querySelector("form"))
+    submit(root.querySelector("form"))
+    await settle(() => (root.querySelector("output")?.textContent ?? "") !== "")
+    await settle()
+    expect(server.published).toHaveLength(1)
+  })
+
   test("bad properties are shown at their field and nothing is sent", async () => {
     const { server, root } = await mount(() => <PublishForm />)
     type(root.querySelector("#publish-properties"), "[1, 2]")
