@@ -359,6 +359,45 @@ describe("openEventStream", () => {
     ])
   })
 
+  test("a headers() function that never settles is bounded by staleAfterMs, then retried", async () => {
+    const srv = await server((_request, _seen, open) => open(frame("x")))
+    let calls = 0
+    const stream = open(srv.url, {
+      staleAfterMs: 300,
+      backoff: { baseMs: 10, capMs: 10, jitter: 0 },
+      headers: () => (++calls === 1 ? new Promise<HeadersInit>(() => {}) : { Authorization: "Bearer t" }),
+    })
+    await waitFor("message", () => stream.messages.length === 1, 5000)
+    expect(stream.statuses.find((status) => status.state === "reconnecting")?.error).toBeInstanceOf(
+      SseStaleError,
+    )
+    expect(srv.requests.map((request) => request.headers.get("authorization"))).toEqual(["Bearer t"])
+  })
+
+  test("a headers() function that rejects (a token service down) is retried with backoff, its error in the status", async () => {
+    const srv = await server((_request, _seen, open) => open(frame("x")))
+    let calls = 0
+    const stream = open(srv.url, {
+      backoff: { baseMs: 10, capMs: 10, jitter: 0 },
+      headers: async () => {
+        if (++calls === 1) throw new Error("token service down")
+        return { Authorization: "Bearer t" }
+      },
+    })
+    await waitFor("message", () => stream.messages.length === 1, 5000)
+    const failed = stream.statuses.find((status) => status.state === "reconnecting")
+    expect(failed?.error?.message).toBe("token service down")
+    expect(failed?.attempt).toBe(1)
+  })
+
+  test("invalid header values end in closed with a TypeError, before any request", async () => {
+    const srv = await server((_request, _seen, open) => open(frame("x")))
+    const stream = open(srv.url, { headers: { "X-Bad": "a\nb" } })
+    await waitFor("closed", () => stream.handle.status().state === "closed")
+    expect(stream.handle.status().error).toBeInstanceOf(TypeError)
+    expect(srv.requests).toHaveLength(0)
+  })
+
   test("async iterator: yields messages in order and ends on close()", async () => {
     const srv = await server((_request, _seen, open) =>
       open(Array.from({ length: 50 }, (_, i) => frame(String(i), String(i))).join("")),

@@ -193,22 +193,32 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
     nextRetryAt = undefined
     changed()
 
+    // Bounds the whole attempt up to the first bytes: a headers() function (a token refresh) that never
+    // settles, and a server that accepts and never answers, are stale too.
+    watchdog.start()
+    let extra: HeadersInit | undefined
+    if (typeof options.headers === "function") {
+      try {
+        extra = await untilAborted(options.headers(), controller.signal)
+      } catch (error) {
+        // A token service that is down is retried like the server itself (the error shows in the status).
+        if (isCurrent()) retry(connectionError(controller, error, false))
+        return
+      }
+      if (!isCurrent()) return
+    } else extra = options.headers
     let headers: Headers
     try {
-      const extra = typeof options.headers === "function" ? await options.headers() : options.headers
       headers = new Headers(extra)
       headers.set("Accept", "text/event-stream")
       if (lastEventId === "") headers.delete("Last-Event-ID")
       else headers.set("Last-Event-ID", lastEventId)
     } catch (error) {
-      // Bad headers are a programming error: retrying would only repeat it.
-      if (isCurrent()) fail(error instanceof Error ? error : new TypeError(String(error)))
+      // Invalid header names or values are a programming error: retrying would only repeat it.
+      fail(error instanceof Error ? error : new TypeError(String(error)))
       return
     }
-    if (!isCurrent()) return
 
-    // Also bounds the wait for the response headers: a server that accepts and never answers is stale too.
-    watchdog.start()
     let response: Response
     try {
       response = await fetchImpl(href, {
@@ -335,10 +345,12 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
     retry(new SseStreamEnded(shown))
   }
 
-  function connectionError(controller: AbortController, error: unknown): Error {
+  /** Why an attempt failed: the watchdog's reason, an SSE error, or else a network error (`network: false`: the error as is). */
+  function connectionError(controller: AbortController, error: unknown, network = true): Error {
     const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined
     if (reason instanceof SseError) return reason
     if (error instanceof SseError) return error
+    if (!network) return error instanceof Error ? error : new Error(String(error))
     return new SseNetworkError(shown, error)
   }
 
@@ -366,6 +378,25 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
     },
     [Symbol.asyncIterator]: () => fanout.iterator(),
   }
+}
+
+/** `promise`, or a rejection with the signal's reason once it aborts (the promise itself cannot be cancelled). */
+function untilAborted<T>(promise: T | Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener("abort", onAbort, { once: true })
+    Promise.resolve(promise).then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort)
+        reject(error)
+      },
+    )
+  })
 }
 
 /** Whether a Content-Type's essence is `text/event-stream` (parameters and case ignored). */

@@ -96,7 +96,11 @@ export interface OpenEventStreamOptions {
   onMessage?: (message: SseMessage) => void
   /** Called with the new status on every change (state, attempt, retry time, last event time and id, error). */
   onStatus?: (status: StreamStatus) => void
-  /** Extra request headers, or a function called before every attempt (to refresh a token). */
+  /**
+   * Extra request headers, or a function called before every attempt (to refresh a token). A function that
+   * rejects is retried with backoff like a network error, and one that does not settle is bounded by
+   * `staleAfterMs`; invalid header names or values end the stream in `closed` with a `TypeError`.
+   */
   headers?: HeadersInit | (() => HeadersInit | Promise<HeadersInit>)
   /** The `fetch` to use. Default `globalThis.fetch`. */
   fetch?: typeof fetch
