@@ -59,9 +59,16 @@ export const startStream = async (
         Date.now(),
       ),
     )
+    // `server.connected` told the client the newest event; a stream that does not replay carries
+    // exactly the events after it. Events logged before `newest` was read but not yet fanned out
+    // (the hub sends at the end of the turn) are dropped here: the client starts from `newest`.
+    const live = () => {
+      connection.lastId = newest
+      connection.settle(newest, log.compare, true)
+    }
     if (requested === null) {
       connection.started = true
-      connection.settle(null, log.compare, true)
+      live()
       return
     }
     const point = await Effect.runPromise(log.resume(requested))
@@ -69,8 +76,9 @@ export const startStream = async (
     connection.started = true
     if (point._tag === "Resync") {
       connection.send(ephemeralFrame(EventType.Resync, { requested, oldest: point.oldest }, Date.now()))
-      // Everything held arrived after the subscription began: the client needs all of it.
-      connection.settle(null, log.compare, true)
+      // The client refetches its state and resumes from `newest` (the SDK does): what follows is
+      // every event after it.
+      live()
       return
     }
     let after = point.after
@@ -87,7 +95,11 @@ export const startStream = async (
         connection.send(
           ephemeralFrame(EventType.Resync, { requested: after, oldest: still.oldest }, Date.now()),
         )
-        connection.settle(after, log.compare, true)
+        // As after a resync at the start: the client refetches and resumes from `newest`, unless
+        // the replay already went past it.
+        const through = newest !== null && log.compare(newest, after) > 0 ? newest : after
+        connection.lastId = through
+        connection.settle(through, log.compare, true)
         return
       }
       for (const event of page) {
