@@ -322,6 +322,21 @@ describe("Settings", () => {
     expect(input().value).toBe("2000")
   })
 
+  test("the live cadence line does not claim a live stream while it is down", async () => {
+    const { server, root, deliver, frames } = await mount(() => <Settings />)
+    await deliver(() => {
+      server.connect(1000)
+      server.send("server.heartbeat", { heartbeat_ms: 1000 }, "")
+    })
+    const line = () => root.querySelector("[data-field='live-cadence']")?.textContent ?? ""
+    expect(line()).toBe("Live stream: heartbeat every 1.0 s")
+    server.end()
+    await settle(() => frames.pending() > 0)
+    frames.frame()
+    expect(line()).toStartWith("Stream reconnecting: ")
+    expect(line()).toContain("last reported heartbeat every 1.0 s")
+  })
+
   test("an empty field is refused here, without a request", async () => {
     const { server, root, deliver } = await mount(() => <Settings />)
     await deliver(() => server.connect(1000))

@@ -131,11 +131,24 @@ export const Settings = (): JSX.Element => {
           </div>
         </form>
         <p class="muted" data-field="live-cadence">
-          Live stream:{" "}
-          {sdk.server().heartbeatMs === undefined
-            ? "no heartbeat yet"
-            : `heartbeat every ${formatDuration(sdk.server().heartbeatMs as number)}`}
-          <Show when={cadence() !== undefined}> (measured {formatDuration(cadence() as number)})</Show>
+          <Show
+            when={sdk.status().state === "open"}
+            fallback={
+              // Down, the last value the server reported may no longer be true: say both.
+              <>
+                Stream {sdk.status().state}:{" "}
+                {sdk.server().heartbeatMs === undefined
+                  ? "no heartbeat yet"
+                  : `last reported heartbeat every ${formatDuration(sdk.server().heartbeatMs as number)}`}
+              </>
+            }
+          >
+            Live stream:{" "}
+            {sdk.server().heartbeatMs === undefined
+              ? "no heartbeat yet"
+              : `heartbeat every ${formatDuration(sdk.server().heartbeatMs as number)}`}
+            <Show when={cadence() !== undefined}> (measured {formatDuration(cadence() as number)})</Show>
+          </Show>
         </p>
       </section>
 
