@@ -44,6 +44,8 @@ export const ConnectionPanel = (): JSX.Element => {
     return since > 0 && now() - since > every * LATE_HEARTBEATS
   }
   const cadence = createMemo(() => measuredCadence(sdk.history()))
+  // While the stream is not open, what the server said about itself may have changed (a restart, a new config).
+  const lastKnown = () => state() !== "open"
   const transitions = createMemo(() => sdk.history().transitions.slice(-30).reverse())
   const unauthorized = () => {
     const error = status().error as { status?: unknown } | undefined
@@ -114,8 +116,17 @@ export const ConnectionPanel = (): JSX.Element => {
             {sdk.server().heartbeatMs === undefined
               ? "unknown"
               : formatDuration(sdk.server().heartbeatMs as number)}
-            <Show when={cadence() !== undefined}>
-              <span class="muted"> (measured {formatDuration(cadence() as number)})</span>
+            <Show
+              when={!lastKnown()}
+              fallback={
+                <Show when={sdk.server().heartbeatMs !== undefined}>
+                  <span class="muted"> (last known)</span>
+                </Show>
+              }
+            >
+              <Show when={cadence() !== undefined}>
+                <span class="muted"> (measured {formatDuration(cadence() as number)})</span>
+              </Show>
             </Show>
           </dd>
         </div>
@@ -131,6 +142,9 @@ export const ConnectionPanel = (): JSX.Element => {
             {sdk.server().health ? `v${sdk.server().health?.version}` : "unknown"}
             <Show when={sdk.server().instance}>
               <span class="muted mono"> · {sdk.server().instance}</span>
+            </Show>
+            <Show when={lastKnown() && (sdk.server().health || sdk.server().instance)}>
+              <span class="muted"> (last known)</span>
             </Show>
           </dd>
         </div>

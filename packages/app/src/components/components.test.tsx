@@ -65,6 +65,7 @@ describe("ConnectionPanel", () => {
     expect(root.querySelector("[role='status']")?.textContent).toBe("Open")
     expect(root.querySelector("[data-field='heartbeat-ms']")?.textContent).toContain("1.0 s")
     expect(root.querySelector("[data-field='heartbeat-age']")?.textContent).toMatch(/ms ago|s ago/)
+    expect(root.textContent).not.toContain("last known")
   })
 
   test("an open stream whose heartbeat is overdue says so before the SDK's watchdog gives up on it", async () => {
@@ -113,6 +114,9 @@ describe("ConnectionPanel", () => {
     expect(Number(countdown.dataset.retryIn)).toBeGreaterThanOrEqual(0)
     expect(countdown.textContent).toMatch(/^in \d+ s$/)
     expect(root.querySelector("[data-field='reconnects']")?.textContent).toContain("1")
+    // What the server said while it was connected may have changed since: the panel says it is the last known.
+    expect(root.querySelector("[data-field='heartbeat-ms']")?.textContent).toContain("1.0 s (last known)")
+    expect(root.querySelector("[data-field='server-version']")?.textContent).toContain("(last known)")
     const button = [...root.querySelectorAll("button")].find((b) => b.textContent === "Reconnect now")
     expect(button).toBeDefined()
     // "Reconnect now" opens a new stream at once, without waiting for the backoff.
