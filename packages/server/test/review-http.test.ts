@@ -77,6 +77,10 @@ describe("Host", () => {
       expect({ host, status: answer.status }).toEqual({ host, status: 403 })
       expect(errorOf(answer.body).name).toBe("HostNotAllowed")
     }
+    // HTTP/1.0 without a Host: the same refusal, saying what is missing.
+    const bare = await raw(server.port, "GET /global/health HTTP/1.0\r\n\r\n")
+    expect(bare.status).toBe(403)
+    expect(errorOf(bare.body)).toEqual({ name: "HostNotAllowed", message: "The request has no Host header." })
     // The server is unharmed.
     expect((await fetch(`${server.url}/global/health`)).status).toBe(200)
   })

@@ -147,13 +147,17 @@ const make = Effect.fnUntraced(function* (options: ListenOptions) {
   return HttpServer.of({ url: formatUrl(options.hostname, port), hostname: options.hostname, port, server })
 })
 
-const badHost = (request: Request): Response =>
-  errorResponse(
+const badHost = (request: Request): Response => {
+  const host = request.headers.get("host")
+  return errorResponse(
     403,
     "HostNotAllowed",
-    `Host ${JSON.stringify(request.headers.get("host") ?? "")} is not a valid host name; ` +
-      `use the bound address or a loopback name, with a numeric port.`,
+    host === null || host === ""
+      ? "The request has no Host header."
+      : `Host ${JSON.stringify(host)} is not a valid host name; ` +
+          `use the bound address or a loopback name, with a numeric port.`,
   )
+}
 
 /** `http://HOST:PORT`, bracketing IPv6 literals. */
 export const formatUrl = (hostname: string, port: number): string =>
