@@ -27,6 +27,16 @@ describe("createFanout", () => {
     expect(await last).toEqual({ value: undefined, done: true })
   })
 
+  test("return(): a pending next() and every later one are done at once, while the stream goes on", async () => {
+    const fanout = createFanout<number>(10)
+    const iterator = fanout.iterator()
+    const pending = iterator.next()
+    await iterator.return?.()
+    expect(await pending).toEqual({ value: undefined, done: true })
+    fanout.push(1)
+    expect(await iterator.next()).toEqual({ value: undefined, done: true })
+  })
+
   test("end(error): queued items first, then the error once, then done", async () => {
     const fanout = createFanout<number>(10)
     const iterator = fanout.iterator()

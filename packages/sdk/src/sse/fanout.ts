@@ -85,6 +85,8 @@ export function createFanout<T>(highWaterMark: number): Fanout<T> {
       const consumer: Consumer<T> = { queue: [], head: 0, waiter: undefined, failer: undefined }
       if (!ended) consumers.add(consumer)
       let errorDelivered = false
+      // After return(): done for good, even though the stream (and other iterators) go on.
+      let returned = false
       const finish = (): IteratorResult<T> => {
         consumers.delete(consumer)
         maybeDrained()
@@ -92,6 +94,7 @@ export function createFanout<T>(highWaterMark: number): Fanout<T> {
       }
       return {
         next() {
+          if (returned) return Promise.resolve({ value: undefined, done: true })
           if (pending(consumer) > 0) {
             const value = take(consumer)
             maybeDrained()
@@ -114,8 +117,13 @@ export function createFanout<T>(highWaterMark: number): Fanout<T> {
           })
         },
         return() {
+          returned = true
           consumer.queue = []
           consumer.head = 0
+          const waiter = consumer.waiter
+          consumer.waiter = undefined
+          consumer.failer = undefined
+          waiter?.({ value: undefined, done: true })
           return Promise.resolve(finish())
         },
       }
