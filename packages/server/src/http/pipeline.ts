@@ -20,15 +20,21 @@ import { errorResponse } from "./json.ts"
 export const composePipeline =
   (middleware: readonly Middleware[], terminal: Handler) =>
   (request: Request, context: RequestContext): Promise<Response> => {
-    const dispatch = async (index: number): Promise<Response> => {
-      const step = middleware[index]
-      return step === undefined
-        ? terminal(request, context)
-        : step(request, context, () => dispatch(index + 1))
-    }
-    return dispatch(0).catch((error: unknown) => {
+    const internal = (error: unknown): Response => {
       console.error(`tether: ${request.method} ${context.url.pathname} failed:`, error)
       const message = error instanceof Error ? error.message : String(error)
       return errorResponse(500, "InternalError", message)
-    })
+    }
+    const dispatch = async (index: number): Promise<Response> => {
+      const step = middleware[index]
+      if (step !== undefined) return step(request, context, () => dispatch(index + 1))
+      // A handler's failure becomes its 500 here, inside the middleware, so that the CORS step still
+      // decorates it: an allowed cross-origin page then reads the message instead of a network error.
+      try {
+        return await terminal(request, context)
+      } catch (error) {
+        return internal(error)
+      }
+    }
+    return dispatch(0).catch(internal)
   }
