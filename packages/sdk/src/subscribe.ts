@@ -198,30 +198,44 @@ export function subscribeEvents(http: HttpConfig, options: SubscribeOptions): Su
   return { close: () => opened.close(), status: () => tracker.status(opened.status()) }
 }
 
-/** `global.event.stream`: the same as an async iterator; it pauses reading while the consumer is busy. */
-export async function* streamEvents(
+/**
+ * `global.event.stream`: the same as an async iterator; it pauses reading while the consumer is busy.
+ * `return()` closes the connection at once, even while a `next()` waits (an async generator alone would
+ * queue it behind that `next()`, until the next event arrives).
+ */
+export function streamEvents(
   http: HttpConfig,
   options: StreamOptions = {},
 ): AsyncGenerator<TetherEvent, void, undefined> {
   let handle: EventStreamHandle | undefined
-  const tracker = createTracker(options, () => handle)
-  const { onStatus } = options
-  // The same message object reaches onMessage (on arrival) and then the iterator (when the consumer asks).
-  const decoded = new WeakMap<SseMessage, TetherEvent>()
-  handle = openEventStream(`${http.baseUrl}/global/event`, {
-    ...streamOptions(http, options),
-    onMessage: (message) => {
-      const event = tracker.accept(message)
-      if (event) decoded.set(message, event)
-    },
-    onStatus: onStatus && ((status) => onStatus(tracker.status(status))),
-  })
-  try {
-    for await (const message of handle) {
-      const event = decoded.get(message)
-      if (event) yield event
+  async function* run(): AsyncGenerator<TetherEvent, void, undefined> {
+    const tracker = createTracker(options, () => handle)
+    const { onStatus } = options
+    // The same message object reaches onMessage (on arrival) and then the iterator (when the consumer asks).
+    const decoded = new WeakMap<SseMessage, TetherEvent>()
+    const opened = openEventStream(`${http.baseUrl}/global/event`, {
+      ...streamOptions(http, options),
+      onMessage: (message) => {
+        const event = tracker.accept(message)
+        if (event) decoded.set(message, event)
+      },
+      onStatus: onStatus && ((status) => onStatus(tracker.status(status))),
+    })
+    handle = opened
+    try {
+      for await (const message of opened) {
+        const event = decoded.get(message)
+        if (event) yield event
+      }
+    } finally {
+      opened.close()
     }
-  } finally {
-    handle.close()
   }
+  const generator = run()
+  const queuedReturn = generator.return.bind(generator)
+  generator.return = (value) => {
+    handle?.close()
+    return queuedReturn(value)
+  }
+  return generator
 }

@@ -398,6 +398,17 @@ describe("createTetherClient: global.event.subscribe", () => {
     expect(error).toBeInstanceOf(SseHttpError)
   })
 
+  test("stream(): return() while a next() waits closes the connection at once, not after the next event", async () => {
+    const srv = await server() // heartbeats every 10 s: far beyond this test's time limit
+    const iterator = createTetherClient({ baseUrl: srv.url }).global.event.stream()
+    cleanups.push(() => iterator.return())
+    expect((await iterator.next()).value?.type).toBe("server.connected")
+    const pending = iterator.next()
+    expect(await iterator.return()).toEqual({ value: undefined, done: true })
+    expect(await pending).toEqual({ value: undefined, done: true })
+    await waitFor("the server saw the disconnect", () => srv.openStreams() === 0)
+  })
+
   test("subscribe without onEvent is refused", () => {
     const client = createTetherClient({ baseUrl: "http://127.0.0.1:1" })
     expect(() => client.global.event.subscribe({} as never)).toThrow("onEvent must be a function")
