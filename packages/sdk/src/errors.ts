@@ -118,6 +118,9 @@ export interface ApiErrorBody {
  *
  * @example
  * ```ts
+ * import { createTetherClient, TetherApiError } from "@tether/sdk"
+ *
+ * const client = createTetherClient({ baseUrl: "http://127.0.0.1:4096" })
  * try {
  *   await client.global.config.update({ server: { event_stream: { heartbeat_ms: 5 } } })
  * } catch (error) {

@@ -6,9 +6,14 @@ import type { BuiltinEvent, BuiltinEventType, TetherEvent } from "./wire.ts"
  *
  * @example
  * ```ts
- * import { isEventType } from "@tether/sdk"
+ * import { createTetherClient, isEventType } from "@tether/sdk"
  *
- * if (isEventType(event, "server.connected")) console.log(event.properties.heartbeat_ms)
+ * const client = createTetherClient({ baseUrl: "http://127.0.0.1:4096" })
+ * client.global.event.subscribe({
+ *   onEvent: (event) => {
+ *     if (isEventType(event, "server.connected")) console.log(event.properties.heartbeat_ms)
+ *   },
+ * })
  * ```
  */
 export function isEventType<Type extends BuiltinEventType>(
