@@ -72,6 +72,12 @@ export const prepareEvent = (input: unknown, maxBytes: number): PreparedEvent =>
       `properties cannot be serialised to JSON: ${error instanceof Error ? error.message : String(error)}`,
     )
   }
+  // A value with a `toJSON` (a Date, a class instance) serialises to whatever that returns: the
+  // envelope's `properties` must still be a JSON object.
+  if (typeof json !== "string" || !json.startsWith("{")) {
+    const shown = json === undefined ? "nothing" : json.length > 40 ? `${json.slice(0, 40)}…` : json
+    throw invalid(`properties: expected an object, but its JSON is ${shown} (a Date or a toJSON() result?)`)
+  }
   const bytes = Buffer.byteLength(json, "utf8")
   if (bytes > maxBytes) {
     throw invalid(`properties are ${bytes} bytes of JSON, over the limit of ${maxBytes} bytes`)
