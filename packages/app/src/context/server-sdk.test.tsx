@@ -195,6 +195,40 @@ describe("ServerSdkProvider", () => {
     expect(server.streams[1]?.lastEventId).toBe("41")
   })
 
+  test("Reconnect now and a back/forward-cache return resume where the SDK stood, even before any event arrived", async () => {
+    const server = scriptedServer()
+    const frames = manualFrames()
+    const { sdk, dispose } = mount(server, frames)
+    cleanups.push(dispose)
+    await settle(() => server.streams.length === 1)
+    // No durable event received yet: the SDK's resume point is the server's newest id at connect.
+    server.send("server.connected", { heartbeat_ms: 1000, instance: "i-1", last_event_id: "41" }, "")
+    await settle(() => frames.pending() > 0)
+    await settle()
+    frames.frame()
+    sdk.reconnect()
+    await settle(() => server.streams.length === 2)
+    // Anything published between the two streams is replayed, not skipped.
+    expect(server.streams[1]?.lastEventId).toBe("41")
+
+    // The same for a page that goes into the back/forward cache before any event arrived.
+    const other = scriptedServer()
+    const otherFrames = manualFrames()
+    const second = mount(other, otherFrames)
+    cleanups.push(second.dispose)
+    await settle(() => other.streams.length === 1)
+    other.send("server.connected", { heartbeat_ms: 1000, instance: "i-2", last_event_id: "52" }, "")
+    await settle(() => otherFrames.pending() > 0)
+    await settle()
+    otherFrames.frame()
+    window.dispatchEvent(new Event("pagehide"))
+    const pageshow = new Event("pageshow") as Event & { persisted: boolean }
+    Object.defineProperty(pageshow, "persisted", { value: true })
+    window.dispatchEvent(pageshow)
+    await settle(() => other.streams.length === 2)
+    expect(other.streams[1]?.lastEventId).toBe("52")
+  })
+
   test("cleanup closes the stream, cancels the pending frame and drops listeners", async () => {
     const server = scriptedServer()
     const frames = manualFrames()

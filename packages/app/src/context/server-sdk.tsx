@@ -236,13 +236,20 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
 
   const batcher = createFrameBatcher<Queued>(flush, props.scheduler)
 
-  let subscription: { close(): void; status(): unknown } | undefined
+  let subscription: { close(): void; status(): ConnectionStatus } | undefined
+  // Where a new subscription resumes: the SDK's own resume point (which, before any durable event, is the
+  // server's newest id from server.connected), so a replaced stream skips nothing published in between.
   let lastDurableId: string | undefined
+  const rememberResumePoint = () => {
+    const id = subscription?.status().lastEventId
+    if (id !== undefined && id !== "") lastDurableId = id
+  }
   // Only the newest subscription speaks: a replaced one's last "closed" must not overwrite the new state.
   let generation = 0
 
   const open = () => {
     const current = ++generation
+    rememberResumePoint()
     subscription?.close()
     subscription = client.global.event.subscribe({
       onEvent: (event: StreamEvent) => {
@@ -259,6 +266,7 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
   }
 
   const close = () => {
+    rememberResumePoint()
     subscription?.close()
     subscription = undefined
     batcher.flush()
