@@ -58,6 +58,24 @@ describe("openEventStream", () => {
     expect(srv.requests[0]?.headers.get("last-event-id")).toBeNull()
   })
 
+  test("status() read inside onMessage already counts that message (its id, its time, attempt 0)", async () => {
+    const srv = await server((_request, _seen, open) => open(`${frame("a", "1")}${frame("b", "2")}`))
+    const seen: [string, string | undefined, boolean][] = []
+    let handle: EventStreamHandle | undefined
+    handle = openEventStream(srv.url, {
+      onMessage: (message) => {
+        const status = handle?.status()
+        seen.push([message.id, status?.lastEventId, status?.lastEventAt !== undefined])
+      },
+    })
+    cleanups.push(() => handle?.close())
+    await waitFor("two messages", () => seen.length === 2)
+    expect(seen).toEqual([
+      ["1", "1", true],
+      ["2", "2", true],
+    ])
+  })
+
   test("reconnects after the server ends the stream, sending Last-Event-ID", async () => {
     let n = 0
     const srv = await server((_request, _seen, open) => {

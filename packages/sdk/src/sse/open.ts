@@ -280,6 +280,8 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
       lastEventAt = clock.now()
       attempt = 0
       dirty = true
+      // onStatus hears of it once per chunk, but status() read meanwhile (in onMessage) must not be stale.
+      snapshot = undefined
     }
     const parser = createParser({
       lastEventId,
@@ -287,8 +289,8 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
       onMessage: (message) => {
         // A handler may close (or an error replace) the stream mid-chunk: drop the rest of the chunk.
         if (!isCurrent()) return
-        frame()
         lastEventId = message.id
+        frame()
         if (options.onMessage) call(options.onMessage, message)
         fanout.push(message)
       },
