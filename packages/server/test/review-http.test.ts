@@ -131,3 +131,35 @@ describe("POST /global/event bodies", () => {
     expect(await server.publish({ type: "after" })).toMatchObject({ id: "0000000000000001" })
   })
 })
+
+describe("bodies cut off", () => {
+  test("a client leaving mid-body is no server failure: nothing logged as one, nothing stored", async () => {
+    const server = await start()
+    const logged: string[] = []
+    const original = console.error
+    console.error = (...args: unknown[]) => {
+      logged.push(args.map(String).join(" "))
+    }
+    try {
+      for (const path of ["/global/event", "/global/config"]) {
+        const method = path === "/global/event" ? "POST" : "PATCH"
+        await new Promise<void>((resolve) => {
+          const socket = connect(server.port, "127.0.0.1", () => {
+            socket.write(
+              `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{"type":`,
+            )
+            setTimeout(() => socket.destroy(), 100)
+          })
+          sockets.push(socket)
+          socket.on("error", () => {})
+          socket.on("close", () => resolve())
+        })
+      }
+      await Bun.sleep(300)
+    } finally {
+      console.error = original
+    }
+    expect(logged.filter((line) => line.includes("failed"))).toEqual([])
+    expect((await server.publish({ type: "after" })).id).toBe("0000000000000001")
+  })
+})

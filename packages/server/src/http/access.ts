@@ -303,7 +303,8 @@ export const readJsonBody = async (request: Request, maxBytes: number = MAX_BODY
  * Reads a body as UTF-8 text within a byte limit, chunked bodies included: reading stops (and the
  * rest is refused unread) as soon as the limit is passed, so memory per request stays bounded
  * whatever the client keeps sending. Throws {@link HttpError}: 400 `PayloadTooLarge` past the limit,
- * 400 `MalformedJson` for bytes that are not UTF-8. An absent body is `""`.
+ * 400 `MalformedJson` for bytes that are not UTF-8, 400 `InvalidBody` for a body cut off by the
+ * client. An absent body is `""`.
  *
  * @example
  * ```ts
@@ -319,7 +320,18 @@ export const readBodyText = async (request: Request, maxBytes: number = MAX_BODY
   if (request.body !== null) {
     const reader = request.body.getReader()
     for (;;) {
-      const { done, value } = await reader.read()
+      let chunk: ReadableStreamReadResult<Uint8Array>
+      try {
+        chunk = await reader.read()
+      } catch (error) {
+        // The client went away mid-body: an ordinary event, answered (to no one) without a 500 log.
+        throw new HttpError(
+          400,
+          "InvalidBody",
+          `The request body ended early: ${error instanceof Error ? error.message : String(error)}`,
+        )
+      }
+      const { done, value } = chunk
       if (done) break
       size += value.byteLength
       if (size > maxBytes) {

@@ -42,7 +42,9 @@ export const publishEvent: Handler = async (request, { bus }) => {
       "EventInvalid",
       error.name === "PayloadTooLarge"
         ? `The body is over the limit of ${MAX_BODY_BYTES} bytes`
-        : `The body is not valid UTF-8; expected JSON {"type": string, "properties"?: object}`,
+        : error.name === "MalformedJson"
+          ? `The body is not valid UTF-8; expected JSON {"type": string, "properties"?: object}`
+          : error.message,
     )
   }
   let body: unknown
