@@ -320,7 +320,7 @@ export const readBodyText = async (request: Request, maxBytes: number = MAX_BODY
   if (request.body !== null) {
     const reader = request.body.getReader()
     for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>
+      let chunk: Awaited<ReturnType<typeof reader.read>>
       try {
         chunk = await reader.read()
       } catch (error) {
