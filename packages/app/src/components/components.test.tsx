@@ -341,6 +341,17 @@ describe("Settings", () => {
     expect(line()).toContain("last reported heartbeat every 1.0 s")
   })
 
+  test("Enter pressed twice while saving sends one PATCH", async () => {
+    const { server, root, deliver } = await mount(() => <Settings />)
+    await deliver(() => server.connect(1000))
+    type(root.querySelector("#heartbeat-ms"), "2000")
+    submit(root.querySelector("form[data-form='heartbeat']"))
+    submit(root.querySelector("form[data-form='heartbeat']"))
+    await settle(() => (root.querySelector("output")?.textContent ?? "").startsWith("Saved"))
+    await settle()
+    expect(server.calls.filter((c) => c === "PATCH /global/config")).toHaveLength(1)
+  })
+
   test("an empty field is refused here, without a request", async () => {
     const { server, root, deliver } = await mount(() => <Settings />)
     await deliver(() => server.connect(1000))

@@ -48,6 +48,8 @@ export const Settings = (): JSX.Element => {
 
   const save = async (event: SubmitEvent) => {
     event.preventDefault()
+    // The disabled button does not stop Enter in the field: one save at a time.
+    if (saving()) return
     setFormMessage(undefined)
     const sent = heartbeatInput(value())
     if (sent === "") {
