@@ -472,6 +472,25 @@ describe("openEventStream", () => {
   test("rejects bad options at once", () => {
     expect(() => openEventStream("http://127.0.0.1:1", { backoff: { jitter: 2 } })).toThrow("backoff.jitter")
     expect(() => openEventStream("http://127.0.0.1:1", { staleAfterMs: -1 })).toThrow("staleAfterMs")
+    expect(() => openEventStream("http://127.0.0.1:1", { maxEventSize: 0 })).toThrow("maxEventSize")
+  })
+
+  test("an unexpected failure inside the connection ends in closed with its error, not an unhandled rejection", async () => {
+    const rejections: unknown[] = []
+    const onRejection = (reason: unknown) => rejections.push(reason)
+    process.on("unhandledRejection", onRejection)
+    try {
+      // A fetch stand-in that hands back a response whose body someone else already holds.
+      const response = new Response("data: x\n\n", { headers: { "Content-Type": "text/event-stream" } })
+      response.body?.getReader()
+      const stream = open("http://127.0.0.1:1/", { fetch: (async () => response) as unknown as typeof fetch })
+      await waitFor("closed", () => stream.handle.status().state === "closed")
+      expect(stream.handle.status().error).toBeInstanceOf(TypeError)
+      await Bun.sleep(50)
+      expect(rejections).toEqual([])
+    } finally {
+      process.off("unhandledRejection", onRejection)
+    }
   })
 
   test("works with a raw body carrying a BOM and CRLF, split across writes", async () => {

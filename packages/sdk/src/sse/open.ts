@@ -76,6 +76,9 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
   const backoff = resolveBackoff(options.backoff)
   let baseMs = backoff.baseMs
   const maxEventSize = options.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE
+  if (typeof maxEventSize !== "number" || !(maxEventSize > 0)) {
+    throw new RangeError(`maxEventSize must be a positive number of characters, got ${String(maxEventSize)}`)
+  }
   const highWaterMark = options.highWaterMark ?? 1024
   if (!(highWaterMark >= 1)) throw new RangeError(`highWaterMark must be ≥ 1, got ${highWaterMark}`)
   const fanout = createFanout<SseMessage>(highWaterMark)
@@ -128,7 +131,7 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
     if (closed || retryTimer === undefined) return
     clock.clearTimeout(retryTimer)
     retryTimer = undefined
-    void connect()
+    startAttempt()
   })
   const onAbort = () => close()
   options.signal?.addEventListener("abort", onAbort, { once: true })
@@ -180,8 +183,19 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
     if (closed) return
     retryTimer = clock.setTimeout(() => {
       retryTimer = undefined
-      void connect()
+      startAttempt()
     }, delay)
+  }
+
+  /** One connection attempt. A failure nobody foresaw ends the stream with its error: better than an
+   * unhandled rejection and a status stuck at "open" while nothing flows. */
+  function startAttempt(): void {
+    const running = connect()
+    // connect() makes its controller current before its first await.
+    const mine = current
+    running.catch((error: unknown) => {
+      if (current === mine) fail(error instanceof Error ? error : new Error(String(error)))
+    })
   }
 
   async function connect(): Promise<void> {
@@ -362,7 +376,7 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
     fanout.end()
   } else {
     // Deferred so that callbacks may refer to the returned handle.
-    queueMicrotask(() => void connect())
+    queueMicrotask(startAttempt)
   }
 
   return {
