@@ -54,8 +54,12 @@ export interface EventLogShape {
   readonly newest: Effect.Effect<string | null, EventLogError>
   /** The oldest retained id, or `null` when the log is empty. */
   readonly oldest: Effect.Effect<string | null, EventLogError>
-  /** Drops all but the newest `retain` events; returns how many were dropped. */
-  readonly trim: (retain: number) => Effect.Effect<number, EventLogError>
+  /**
+   * Drops all but the newest `retain` events, oldest first, at most `limit` of them per call (default:
+   * no limit); returns how many were dropped. A bounded call keeps a synchronous store from blocking
+   * the event loop for long.
+   */
+  readonly trim: (retain: number, limit?: number) => Effect.Effect<number, EventLogError>
   /** Orders two ids of this log (negative, zero, positive). */
   readonly compare: (a: string, b: string) => number
 }

@@ -66,9 +66,9 @@ export const makeMemoryLog = (): EventLogShape => {
       }),
     newest: Effect.sync(() => (retained() > 0 ? (events[events.length - 1] as LoggedEvent).id : null)),
     oldest: Effect.sync(() => (retained() > 0 ? (events[head] as LoggedEvent).id : null)),
-    trim: (retain) =>
+    trim: (retain, limit = Number.POSITIVE_INFINITY) =>
       Effect.sync(() => {
-        const drop = retained() - retain
+        const drop = Math.min(retained() - retain, limit)
         if (drop <= 0) return 0
         head += drop
         trimmedThrough = seqAt(head - 1)

@@ -127,11 +127,13 @@ export const makeSqliteLog = (
       }),
     newest: attempt("read", () => idOrNull(newestQuery.get()?.seq)),
     oldest: attempt("read", () => idOrNull(oldestQuery.get()?.seq)),
-    trim: (retain) =>
+    trim: (retain, limit = Number.POSITIVE_INFINITY) =>
       attempt("trim", () => {
         const newest = newestQuery.get()?.seq
         if (newest === null || newest === undefined) return 0
-        const cutoff = newest - retain
+        const oldest = oldestQuery.get()?.seq ?? newest
+        // Ids may have holes (a rolled-back insert), so `oldest + limit - 1` deletes at most `limit` rows.
+        const cutoff = Math.min(newest - retain, oldest + limit - 1)
         const trimmed = trimmedQuery.get()?.value ?? 0
         if (cutoff <= trimmed) return 0
         return trimTx(cutoff)
