@@ -164,7 +164,9 @@ describe("tether config", () => {
     expect(refused.stderr).toContain("60001")
     const missing = await runCli(["config", "validate", join(dir, "absent.jsonc")], { env: isolated })
     expect(missing.code).toBe(1)
-    expect(missing.stderr).toContain(`${join(dir, "absent.jsonc")} (given to tether config validate): no such file`)
+    expect(missing.stderr).toContain(
+      `${join(dir, "absent.jsonc")} (given to tether config validate): no such file`,
+    )
   })
 
   test("schema prints the JSON Schema of the config", async () => {
