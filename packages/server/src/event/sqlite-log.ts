@@ -89,6 +89,10 @@ export const makeSqliteLog = (
         }),
     })
 
+  // The test-only read fault (see fault/switch.ts); never true otherwise.
+  const readFault = (): void => {
+    if (faults.active("read-fail")) throw new Error("TEST FAULT read-fail")
+  }
   const toEvent = (row: Row): LoggedEvent => ({
     id: formatSequenceId(row.seq),
     type: row.type,
@@ -113,6 +117,7 @@ export const makeSqliteLog = (
     }),
     resume: (requested) =>
       attempt("resume", (): ResumePoint => {
+        readFault()
         const seq = parseSequenceId(requested)
         const issued = issuedQuery.get()?.seq ?? 0
         const trimmed = trimmedQuery.get()?.value ?? 0
@@ -121,12 +126,19 @@ export const makeSqliteLog = (
       }),
     readAfter: (afterId, limit) =>
       attempt("read", () => {
+        readFault()
         const seq = parseSequenceId(afterId)
         if (seq === null) return []
         return after.all(seq, limit).map(toEvent)
       }),
-    newest: attempt("read", () => idOrNull(newestQuery.get()?.seq)),
-    oldest: attempt("read", () => idOrNull(oldestQuery.get()?.seq)),
+    newest: attempt("read", () => {
+      readFault()
+      return idOrNull(newestQuery.get()?.seq)
+    }),
+    oldest: attempt("read", () => {
+      readFault()
+      return idOrNull(oldestQuery.get()?.seq)
+    }),
     trim: (retain, limit = Number.POSITIVE_INFINITY) =>
       attempt("trim", () => {
         const newest = newestQuery.get()?.seq

@@ -1,6 +1,7 @@
 /**
- * A fault switch for tests only: it makes a server wedge on purpose, the three ways a "zombie" server
- * is seen in the field, so tests can show that readiness turns 503 and the supervisor replaces it.
+ * A fault switch for tests only: it makes a server wedge on purpose, the ways a "zombie" server is
+ * seen in the field, so tests can show that readiness turns 503 and the supervisor replaces it, and
+ * that a stream the log cannot start is refused with 503 rather than opened and dropped.
  *
  * TEST-ONLY. It reads `TETHER_TEST_FAULT` once at start; nobody sets it in production. Without it every
  * check is a read of a `null` field and nothing else runs (no timer, no allocation).
@@ -8,6 +9,7 @@
  * - `TETHER_TEST_FAULT=stall-bus`: the bus stops delivering to subscribers (events are still logged).
  * - `TETHER_TEST_FAULT=block-loop`: the event loop is blocked in long busy stretches.
  * - `TETHER_TEST_FAULT=store-fail`: every write to the event log throws.
+ * - `TETHER_TEST_FAULT=read-fail`: every read of the event log (newest, resume, replay pages) throws.
  * - `@<ms>` delays the fault, counted from process start: `block-loop@3000`.
  * - `TETHER_TEST_FAULT_ONCE=<path>`: only the first process to arm the fault does (it creates `<path>`);
  *   a process started later (e.g. the supervisor's replacement child) sees the file and stays healthy.
@@ -17,9 +19,9 @@
 import { closeSync, openSync } from "node:fs"
 
 /** The faults a test can inject. */
-export type FaultKind = "stall-bus" | "block-loop" | "store-fail"
+export type FaultKind = "stall-bus" | "block-loop" | "store-fail" | "read-fail"
 
-const KINDS: readonly FaultKind[] = ["stall-bus", "block-loop", "store-fail"]
+const KINDS: readonly FaultKind[] = ["stall-bus", "block-loop", "store-fail", "read-fail"]
 
 /** A parsed `TETHER_TEST_FAULT` value. */
 export interface FaultSpec {

@@ -61,6 +61,11 @@ export class Connection {
    * between `retry:` and `server.connected`, the two frames every stream begins with.
    */
   started = false
+  /**
+   * Settles once the first frames are queued (`null`), or with the error that kept the event log from
+   * starting this stream, before any frame (the connection has then ended: answer 503, not a stream).
+   */
+  opened: Promise<Error | null> = Promise.resolve(null)
 
   private readonly host: ConnectionHost
   private controller: ReadableStreamDefaultController<Uint8Array> | null = null

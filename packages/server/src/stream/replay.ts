@@ -15,7 +15,7 @@
  */
 import { EventType } from "@tether/core"
 import { Effect } from "effect"
-import type { EventLogShape } from "../event/log.ts"
+import type { EventLogShape, ResumePoint } from "../event/log.ts"
 import type { Connection } from "./connection.ts"
 import { durableFrame, ephemeralFrame, retryFrame } from "./frame.ts"
 import type { FrameCache } from "./frame-cache.ts"
@@ -39,19 +39,45 @@ export interface StreamStart {
 }
 
 /**
- * Sends `retry:` and `server.connected`, then the replay or `server.resync` for `requested`, then
- * releases the held live events. Never rejects: a failing log ends the connection (the client
- * reconnects and resumes).
+ * Starts a stream: reads where it begins, then sends `retry:` and `server.connected`, then the replay
+ * or `server.resync` for `requested`, then releases the held live events.
+ *
+ * Resolves once the first frames are queued (`null`), or with the error that kept the log from being
+ * read before any frame went out: the connection is then ended and the caller answers 503 instead.
+ * Why before: `server.connected` is a frame, and every frame resets the client's backoff (DESIGN), so
+ * a stream opened and then dropped for a failing log would bring every client back every 500 ms.
+ * A failure later (a replay page) ends the connection; the client resumes from what it got.
  */
-export const startStream = async (
+export const startStream = (
   connection: Connection,
   start: StreamStart,
   requested: string | null,
+): Promise<Error | null> =>
+  new Promise((opened) => {
+    void run(connection, start, requested, opened)
+  })
+
+const run = async (
+  connection: Connection,
+  start: StreamStart,
+  requested: string | null,
+  opened: (failure: Error | null) => void,
 ): Promise<void> => {
   const { log } = start
+  let newest: string | null
+  let point: ResumePoint | null
+  try {
+    newest = await Effect.runPromise(log.newest)
+    point = requested === null ? null : await Effect.runPromise(log.resume(requested))
+  } catch (error) {
+    const failure = error instanceof Error ? error : new Error(String(error))
+    start.warn(`tether: an event stream was refused: the event log cannot be read: ${failure.message}`)
+    connection.end("error")
+    opened(failure)
+    return
+  }
   try {
     connection.send(retryFrame(RETRY_MS))
-    const newest = await Effect.runPromise(log.newest)
     connection.send(
       ephemeralFrame(
         EventType.Connected,
@@ -59,6 +85,7 @@ export const startStream = async (
         Date.now(),
       ),
     )
+    opened(null)
     // `server.connected` told the client the newest event; a stream that does not replay carries
     // exactly the events after it. Events logged before `newest` was read but not yet fanned out
     // (the hub sends at the end of the turn) are dropped here: the client starts from `newest`.
@@ -66,12 +93,11 @@ export const startStream = async (
       connection.lastId = newest
       connection.settle(newest, log.compare, true)
     }
-    if (requested === null) {
+    if (requested === null || point === null) {
       connection.started = true
       live()
       return
     }
-    const point = await Effect.runPromise(log.resume(requested))
     // From here on heartbeats may interleave: a resync, when due, has gone out right after connected.
     connection.started = true
     if (point._tag === "Resync") {
@@ -125,9 +151,9 @@ export const startStream = async (
       await connection.drained()
     }
   } catch (error) {
-    start.warn(
-      `tether: an event stream failed to start: ${error instanceof Error ? error.message : String(error)}`,
-    )
+    start.warn(`tether: an event stream failed: ${error instanceof Error ? error.message : String(error)}`)
+    // Settles a caller still waiting (a failure before the first frames is handled above).
+    opened(null)
     connection.end("error")
   }
 }

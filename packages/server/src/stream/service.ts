@@ -99,7 +99,7 @@ export class EventStreams extends Context.Service<EventStreams, EventStreamsShap
           }
           connection.hold()
           hub.add(connection)
-          void startStream(connection, start, lastEventId)
+          connection.opened = startStream(connection, start, lastEventId)
           return connection
         },
         count: () => hub.size,
