@@ -99,7 +99,10 @@ describe("retention during a replay", () => {
     for (let i = 0; i < total; i++) {
       await Effect.runPromise(log.append({ type: "test.n", time: Date.now(), properties: `{"i":${i}}` }))
     }
-    const first = "0000000000000001"
+    // A new log's ids start after its creation time: `id(n)` is its n-th event's.
+    const first = Effect.runSync(log.oldest) as string
+    const base = Number(first) - 1
+    const id = (n: number) => String(base + n).padStart(16, "0")
     const connection = new Connection({
       maxBufferedBytes: () => 64 * 1024 * 1024,
       release: () => {},
@@ -124,9 +127,7 @@ describe("retention during a replay", () => {
     await Effect.runPromise(log.trim(100))
     const events = await readUntil(
       connection.stream,
-      (seen) =>
-        seen.some((e) => e.type === "server.resync") ||
-        seen.some((e) => e.id === `${total}`.padStart(16, "0")),
+      (seen) => seen.some((e) => e.type === "server.resync") || seen.some((e) => e.id === id(total)),
     )
     await started
     const durable = events.filter((e) => e.id !== null).map((e) => Number(e.id))
@@ -139,11 +140,11 @@ describe("retention during a replay", () => {
             .slice(0, resync)
             .filter((e) => e.id !== null)
             .map((e) => Number(e.id))
-    expect(beforeResync).toEqual(beforeResync.map((_, i) => i + 2))
+    expect(beforeResync).toEqual(beforeResync.map((_, i) => base + i + 2))
     // And events were trimmed past what the client saw, so it must have been told.
     expect(resync).not.toBe(-1)
     const properties = (events[resync] as SseEvent).properties
-    expect(properties.oldest).toBe(String(total - 100 + 1).padStart(16, "0"))
+    expect(properties.oldest).toBe(id(total - 100 + 1))
     connection.end("client")
   }, 60_000)
 })
@@ -173,6 +174,9 @@ describe("odd resume points", () => {
       "1e3",
       "0x1",
       "00000000000000001",
+      // Before this log began (a new log's ids start after its creation time): from an older log.
+      "0000000000000000",
+      String(Number(a.id) - 1000).padStart(16, "0"),
       "9".repeat(16),
       "9".repeat(4000),
     ]) {
@@ -183,9 +187,9 @@ describe("odd resume points", () => {
       const events = await firstFrames({ query: `?last_event_id=${odd}` })
       expect(resync(events)?.requested).toBe(decodeURIComponent(odd.replace("%FF", "%EF%BF%BD")))
     }
-    // An id before the first one still retained replays everything; the header wins over the query.
-    const all = await firstFrames({ header: "0000000000000000", query: `?last_event_id=${b.id}` })
-    expect(all.filter((e) => e.id !== null).map((e) => e.id)).toEqual([a.id, b.id])
+    // A retained id replays what follows it; the header wins over the query.
+    const all = await firstFrames({ header: a.id, query: `?last_event_id=${b.id}` })
+    expect(all.filter((e) => e.id !== null).map((e) => e.id)).toEqual([b.id])
     expect(resync(all)).toBeUndefined()
     await waitFor(() => server.connections() === 0)
     expect((await fetch(`${server.url}/global/health`)).status).toBe(200)

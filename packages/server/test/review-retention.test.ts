@@ -30,13 +30,13 @@ const filledLog = (count: number) => {
     rmSync(dir, { recursive: true, force: true })
   })
   for (let i = 0; i < count; i++) Effect.runSync(shape.append({ type: "test.n", time: 0, properties: "{}" }))
-  return shape
+  // A new log's ids start after its creation time: `id(n)` is its n-th event's.
+  const base = Number(Effect.runSync(shape.oldest)) - 1
+  return { log: shape, id: (n: number) => String(base + n).padStart(16, "0") }
 }
 
-const id = (seq: number) => String(seq).padStart(16, "0")
-
 test("a trim deletes at most its batch, oldest first, and resume points follow exactly", () => {
-  const log = filledLog(2500)
+  const { log, id } = filledLog(2500)
   expect(Effect.runSync(log.trim(10, 1000))).toBe(1000)
   expect(Effect.runSync(log.oldest)).toBe(id(1001))
   // A client that saw 1000 (the newest trimmed) lost nothing; one that saw 999 did.
@@ -50,7 +50,7 @@ test("a trim deletes at most its batch, oldest first, and resume points follow e
 
 test("one retention pass trims a backlog of many batches completely", async () => {
   const total = TRIM_BATCH * 3 + 17
-  const log = filledLog(total)
+  const { log, id } = filledLog(total)
   const config = defaultConfig()
   const retain = 5
   const live = LiveConfig.layerOf(

@@ -61,7 +61,7 @@ export interface EventBusShape {
  *   const bus = yield* EventBus
  *   return (yield* bus.publish({ type: "demo", properties: { n: 1 } })).id
  * })
- * Effect.runPromise(program.pipe(Effect.provide(layer))).then(console.log) // 0000000000000001
+ * Effect.runPromise(program.pipe(Effect.provide(layer))).then(console.log) // e.g. 1795651200000001 (a new log starts after its creation time)
  * ```
  */
 export class EventBus extends Context.Service<EventBus, EventBusShape>()("@tether/server/EventBus") {

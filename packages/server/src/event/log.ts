@@ -41,7 +41,7 @@ export type EventLogKind = EventLogShape["kind"]
  *   const event = yield* log.append({ type: "demo", time: Date.now(), properties: "{}" })
  *   return event.id
  * })
- * Effect.runPromise(program.pipe(Effect.provide(EventLog.layerMemory))).then(console.log) // 0000000000000001
+ * Effect.runPromise(program.pipe(Effect.provide(EventLog.layerMemory))).then(console.log) // e.g. 1795651200000001 (a new log starts after its creation time)
  * ```
  */
 export class EventLog extends Context.Service<EventLog, EventLogShape>()("@tether/server/EventLog") {

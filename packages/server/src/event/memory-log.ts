@@ -7,15 +7,17 @@
 import { Effect } from "effect"
 import { faults } from "../fault/switch.ts"
 import { EventLogError, type EventLogShape, type LoggedEvent, type ResumePoint } from "./log-shape.ts"
-import { compareSequenceIds, formatSequenceId, parseSequenceId } from "./sequence-id.ts"
+import { compareSequenceIds, formatSequenceId, initialSequence, parseSequenceId } from "./sequence-id.ts"
 
 /** A fresh empty log. */
 export const makeMemoryLog = (): EventLogShape => {
   // Events in id order; `head` indexes the oldest retained one so trimming is O(1) amortised.
   let events: LoggedEvent[] = []
   let head = 0
-  let issued = 0
-  let trimmedThrough = 0
+  // A new log for every process: ids start after its creation time, and anything before counts as
+  // trimmed, so a client's id from the previous process resyncs (see sequence-id.ts).
+  let issued = initialSequence()
+  let trimmedThrough = issued
 
   const retained = () => events.length - head
   const seqAt = (index: number): number => parseSequenceId((events[index] as LoggedEvent).id) as number

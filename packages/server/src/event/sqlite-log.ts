@@ -9,7 +9,7 @@
  *
  * Ids: `INTEGER PRIMARY KEY AUTOINCREMENT`, so SQLite itself guarantees an id is never reused, even
  * after the newest rows were trimmed or the process restarted, and two processes on one file cannot
- * mint the same id. `meta.trimmed_through` remembers the newest id ever trimmed: a client that saw it
+ * mint the same id. A new file's sequence starts at its creation time (`initialSequence`). `meta.trimmed_through` remembers the newest id ever trimmed: a client that saw it
  * (or later) lost nothing; a client before it must resync.
  *
  * @module
@@ -24,7 +24,7 @@ import {
   type NewEvent,
   type ResumePoint,
 } from "./log-shape.ts"
-import { compareSequenceIds, formatSequenceId, parseSequenceId } from "./sequence-id.ts"
+import { compareSequenceIds, formatSequenceId, initialSequence, parseSequenceId } from "./sequence-id.ts"
 
 interface Row {
   readonly seq: number
@@ -78,6 +78,17 @@ export const makeSqliteLog = (
     setTrimmed.run(cutoff)
     return changes
   })
+
+  // A new file starts its ids after its creation time (see sequence-id.ts), and counts everything
+  // before as "not retained", so an id from an older log resyncs instead of replaying. A file that
+  // has minted ids (or is older than this rule) keeps its sequence: ids never go back.
+  const seed = db.query<unknown, [number]>("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?1)")
+  db.transaction(() => {
+    if (issuedQuery.get() !== null) return
+    const start = initialSequence()
+    seed.run(start)
+    setTrimmed.run(start)
+  }).immediate()
 
   const attempt = <A>(what: string, f: () => A): Effect.Effect<A, EventLogError> =>
     Effect.try({

@@ -189,3 +189,20 @@ export class ResumingSubscriber {
     await this.done
   }
 }
+
+/**
+ * The oldest id the server's log retains, as its `server.resync` names it for an unknown id: after
+ * publishing into an empty log, it is the first event that was stored (ids do not start at 1).
+ */
+export const oldestRetained = async (baseUrl: string): Promise<string | null> => {
+  const stream = await connectSse(baseUrl, { lastEventId: "not-an-id" })
+  try {
+    for (;;) {
+      const event = await stream.next()
+      if (event === null) throw new Error("the stream ended before server.resync")
+      if (event.type === "server.resync") return event.properties.oldest as string | null
+    }
+  } finally {
+    stream.close()
+  }
+}
