@@ -32,7 +32,9 @@ const leaves = (value: unknown, prefix = ""): Map<string, string> => {
   return out
 }
 
-const setup = (opts: { text?: string; initial?: Config; path?: "none" } = {}) => {
+const setup = (
+  opts: { text?: string; initial?: Config; path?: "none"; env?: Record<string, string> } = {},
+) => {
   const dir = mkdtempSync(join(tmpdir(), "tether-watch-"))
   dirs.push(dir)
   const path = join(dir, "tether.jsonc")
@@ -54,7 +56,7 @@ const setup = (opts: { text?: string; initial?: Config; path?: "none" } = {}) =>
       published.push(event)
     },
     path: opts.path === "none" ? null : path,
-    env: { XDG_CONFIG_HOME: join(dir, "xdg"), HOME: dir },
+    env: { XDG_CONFIG_HOME: join(dir, "xdg"), HOME: dir, ...opts.env },
     log: (line) => logs.push(line),
     debounceMs: 50,
   })
@@ -132,6 +134,27 @@ describe("patch", () => {
     expect(s.logs.join("\n")).toContain("takes effect at the next start")
   })
 
+  test("a hostname the next start would refuse (not loopback, no password) → ConfigInvalid; with one, written", async () => {
+    const s = setup({ text: HAND_WRITTEN })
+    const error = await s.file.patch({ server: { hostname: "0.0.0.0" } }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ConfigInvalid)
+    expect((error as ConfigInvalid).issues).toEqual([
+      {
+        path: "server.hostname",
+        message: expect.stringContaining(
+          "0.0.0.0 is not a loopback address and TETHER_SERVER_PASSWORD is not set",
+        ),
+      },
+    ])
+    expect(readFileSync(s.path, "utf8")).toBe(HAND_WRITTEN)
+    expect(s.published).toHaveLength(0)
+
+    const guarded = setup({ text: HAND_WRITTEN, env: { TETHER_SERVER_PASSWORD: "secret" } })
+    await guarded.file.patch({ server: { hostname: "0.0.0.0" } })
+    expect(readFileSync(guarded.path, "utf8")).toContain('"hostname": "0.0.0.0"')
+    expect(guarded.logs.join("\n")).toContain("takes effect at the next start")
+  })
+
   test("a file broken on disk → ConfigFileConflict naming it; nothing written", async () => {
     const s = setup({ text: '{ "server": { ' })
     const error = await s.file
@@ -205,6 +228,15 @@ describe("watch", () => {
     expect(s.logs.find((l) => l.includes("not valid UTF-8"))).toContain("running config is kept")
     expect(s.config()).toEqual(defaultConfig())
     expect(s.published).toHaveLength(0)
+  })
+
+  test("a hand edit to a hostname the next start would refuse is warned about", async () => {
+    const s = setup({ text: HAND_WRITTEN })
+    s.file.start()
+    await Bun.sleep(100)
+    writeFileSync(s.path, HAND_WRITTEN.replace('"server": {', '"server": {\n    "hostname": "192.168.1.5",'))
+    await until("the warning", () => s.logs.some((line) => line.startsWith("warning: 192.168.1.5")))
+    expect(s.logs.join("\n")).toContain("takes effect at the next start")
   })
 
   test("our own PATCH write is not applied twice by the watcher", async () => {

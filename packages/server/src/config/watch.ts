@@ -35,6 +35,7 @@ import {
 } from "@tether/core"
 import { Context, Effect, Layer } from "effect"
 import { EventBus } from "../event/bus.ts"
+import { bindRefusal, PASSWORD_ENV } from "../http/access.ts"
 import { LiveConfig } from "./service.ts"
 
 /** The file name created in the XDG config dir when no config file was in use. */
@@ -138,6 +139,8 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
       log(
         `${origin}: server address ${wanted} takes effect at the next start (listening on ${hostname}:${port})`,
       )
+      const refusal = nextStartRefusal(fileConfig)
+      if (refusal !== null) log(`warning: ${refusal}`)
       fileAddress = wanted
     }
     const next: Config = { ...fileConfig, server: { ...fileConfig.server, port, hostname } }
@@ -168,10 +171,18 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
     fileAddress = addressOf(config)
   }
 
+  const nextStartRefusal = (config: Config): string | null =>
+    bindRefusal(config.server.hostname, (options.env ?? process.env)[PASSWORD_ENV]) === null
+      ? null
+      : `${config.server.hostname} is not a loopback address and ${PASSWORD_ENV} is not set: the next start ` +
+        "would refuse to listen there. Set the password in the server's environment, or keep a loopback address"
+
   const patch = (body: unknown): Promise<Config> =>
     serial(async () => {
-      const merged = mergeConfigPatch(options.live.current(), body)
-      validateConfig(merged, null)
+      const merged = validateConfig(mergeConfigPatch(options.live.current(), body), null)
+      // Valid in itself, but the next start would refuse to listen there: say so now, not at that start.
+      const refusal = nextStartRefusal(merged)
+      if (refusal !== null) throw new ConfigInvalid(null, [{ path: "server.hostname", message: refusal }])
       const target = path ?? join(defaultConfigDir(options.env ?? process.env), CREATED_CONFIG_NAME)
       const before = await readIfExists(target).catch((error: unknown) => {
         // Not UTF-8 on disk: the file is at fault, not the patch.
