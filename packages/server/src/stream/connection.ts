@@ -201,7 +201,9 @@ export class Connection {
         if (pending !== null && pending.length > 0) controller.enqueue(concat(pending))
         controller.close()
       } else {
-        controller.error(new Error(`event stream closed: ${reason}`))
+        // Aborts the response (the client sees a reset and resumes). No reason on purpose: Bun prints an
+        // erroring body's reason like an uncaught error, code frame and all, on top of our own log line.
+        controller.error()
       }
     } catch {
       // The stream was already closed by the other side: nothing left to free.
