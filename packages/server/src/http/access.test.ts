@@ -107,6 +107,42 @@ describe("Origin check and CORS", () => {
     expect(preflight.status).toBe(403)
   })
 
+  test("an API request another site's page makes without an Origin gets 403 CrossSiteNotAllowed", async () => {
+    const { base } = serve({ config: withServer({ cors: ["http://app.example"] }) })
+    const fetchMeta = (path: string, site: string, mode: string, dest: string, origin?: string) =>
+      fetch(`${base}${path}`, {
+        headers: {
+          "sec-fetch-site": site,
+          "sec-fetch-mode": mode,
+          "sec-fetch-dest": dest,
+          ...(origin === undefined ? {} : { origin }),
+        },
+      })
+    // <img>, <script>, a frame: refused on every API path.
+    for (const [path, mode, dest] of [
+      ["/global/event", "no-cors", "image"],
+      ["/global/health", "no-cors", "script"],
+      ["/global/config", "navigate", "iframe"],
+    ] as const) {
+      const response = await fetchMeta(path, "cross-site", mode, dest)
+      expect({ path, status: response.status }).toEqual({ path, status: 403 })
+      expect(await errorName(response)).toBe("CrossSiteNotAllowed")
+    }
+    // A link the user follows from another site, the app's own pages, same-site and typed-in requests,
+    // and a cross-site CORS request from an allowed origin all pass.
+    for (const [path, site, mode, dest, origin] of [
+      ["/global/health", "cross-site", "navigate", "document", undefined],
+      ["/assets/app.js", "cross-site", "no-cors", "script", undefined],
+      ["/global/health", "same-origin", "cors", "empty", undefined],
+      ["/global/health", "same-site", "no-cors", "image", undefined],
+      ["/global/health", "none", "navigate", "document", undefined],
+      ["/global/health", "cross-site", "cors", "empty", "http://app.example"],
+    ] as const) {
+      const response = await fetchMeta(path, site, mode, dest, origin)
+      expect({ path, site, dest, status: response.status }).toEqual({ path, site, dest, status: 200 })
+    }
+  })
+
   test("a server.cors origin gets CORS headers and answered preflights, before the password", async () => {
     const origin = "http://localhost:5173"
     const { base } = serve({ config: withServer({ cors: [origin] }), password: "s3cret" })

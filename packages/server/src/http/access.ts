@@ -7,6 +7,8 @@
  * 2. An `Origin` must be the server's own or one of `server.cors`; else 403. Allowed cross-origin
  *    requests get CORS headers; their preflights (`OPTIONS` + `Access-Control-Request-Method`) are
  *    answered here with 204, before authentication (browsers never send credentials on a preflight).
+ *    A request to `/global/*` without an `Origin` that the browser marks `Sec-Fetch-Site: cross-site`
+ *    (an `<img>`, `<script>` or frame on another site) gets 403 too, unless it is a top-level navigation.
  * 3. With `TETHER_SERVER_PASSWORD` set (environment only, never the config file), every endpoint needs
  *    `Authorization: Bearer <password>` or HTTP Basic with that password (any user name);
  *    `GET /global/event` also takes `?token=<password>` because `EventSource` cannot set headers.
@@ -157,6 +159,26 @@ export const createAccess = (options: AccessOptions): Access => {
           403,
           "OriginNotAllowed",
           `Origin "${origin}" may not call this server. Add it to server.cors in the config to allow it.`,
+        )
+      }
+      // A cross-site page can still make the browser send a request without an Origin: `<img>`,
+      // `<script>` or a frame pointing at the API. It could not read the answer, but it could hold
+      // event streams open or probe the API; the browser's own Fetch Metadata says so. Only a
+      // top-level navigation (a link the user follows) may come from another site.
+      if (
+        origin === null &&
+        request.headers.get("sec-fetch-site") === "cross-site" &&
+        !(
+          request.headers.get("sec-fetch-mode") === "navigate" &&
+          request.headers.get("sec-fetch-dest") === "document"
+        ) &&
+        new URL(request.url).pathname.startsWith("/global/")
+      ) {
+        return fail(
+          403,
+          "CrossSiteNotAllowed",
+          `A page on another site may not embed or load this server's API (Sec-Fetch-Site: cross-site, ` +
+            `Sec-Fetch-Dest: ${request.headers.get("sec-fetch-dest") ?? "none"}).`,
         )
       }
       const cors = kind === "cors" && origin !== null ? origin : null
