@@ -215,9 +215,16 @@ describe("POST /global/event", () => {
     for (const [name, body, message] of cases) {
       const response = await post(server, undefined, body)
       expect({ name, status: response.status }).toEqual({ name, status: 400 })
-      const error = ((await response.json()) as { error: { name: string; message: string } }).error
+      const error = (
+        (await response.json()) as {
+          error: { name: string; message: string; issues?: { path: string; message: string }[] }
+        }
+      ).error
       expect(error.name).toBe("EventInvalid")
       expect(error.message).toMatch(message)
+      // A field at fault is named, for a form to show the message there.
+      if (error.message.startsWith("type:")) expect(error.issues?.[0]?.path).toBe("type")
+      if (error.message.startsWith("properties")) expect(error.issues?.[0]?.path).toBe("properties")
     }
     // In-process, the values JSON cannot carry are refused the same way.
     const circular: Record<string, unknown> = {}

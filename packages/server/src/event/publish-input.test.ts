@@ -45,4 +45,28 @@ describe("prepareEvent", () => {
     expect(refusal({ type: "x", properties: null })).toMatch(/properties: expected an object, got null/)
     expect(refusal({ type: "x", time: 1 })).toMatch(/unknown key "time"/)
   })
+
+  test("names the field at fault as an issue; a refusal of the whole input has none", () => {
+    const issuesOf = (input: unknown) => {
+      try {
+        prepareEvent(input, 1024)
+      } catch (error) {
+        return (error as EventInvalid).toJSON().issues?.map((issue) => issue.path)
+      }
+      throw new Error("expected a refusal")
+    }
+    expect(issuesOf({ type: "" })).toEqual(["type"])
+    expect(issuesOf({ type: "server.x" })).toEqual(["type"])
+    expect(issuesOf({ type: "x", properties: [1] })).toEqual(["properties"])
+    expect(issuesOf({ type: "x", properties: { n: 1n } })).toEqual(["properties"])
+    expect(issuesOf({ type: "x", properties: { s: "x".repeat(2000) } })).toEqual(["properties"])
+    expect(issuesOf({ type: "x", time: 1 })).toEqual(["time"])
+    expect(issuesOf([])).toBeUndefined()
+    const error = new EventInvalid({ path: "type", message: "type: expected a non-empty string, got 42" })
+    expect(error.toJSON()).toEqual({
+      name: "EventInvalid",
+      message: "type: expected a non-empty string, got 42",
+      issues: [{ path: "type", message: "type: expected a non-empty string, got 42" }],
+    })
+  })
 })

@@ -43,26 +43,32 @@ export const prepareEvent = (input: unknown, maxBytes: number): PreparedEvent =>
   const record = input as Record<string, unknown>
   for (const key of Object.keys(record)) {
     if (!ALLOWED_KEYS.has(key)) {
-      throw invalid(`unknown key "${key}": an event is {"type", "properties"}; the server sets id and time`)
+      throw invalid(
+        `unknown key "${key}": an event is {"type", "properties"}; the server sets id and time`,
+        key,
+      )
     }
   }
   const type = record.type
   if (typeof type !== "string" || type.length === 0) {
-    throw invalid(`type: expected a non-empty string, got ${describe(type)}`)
+    throw invalid(`type: expected a non-empty string, got ${describe(type)}`, "type")
   }
   if (type.length > MAX_TYPE_LENGTH) {
-    throw invalid(`type: expected at most ${MAX_TYPE_LENGTH} characters, got ${type.length}`)
+    throw invalid(`type: expected at most ${MAX_TYPE_LENGTH} characters, got ${type.length}`, "type")
   }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
   if (/[\u0000-\u001f\u007f]/.test(type)) {
-    throw invalid(`type: control characters are not allowed, got ${JSON.stringify(type)}`)
+    throw invalid(`type: control characters are not allowed, got ${JSON.stringify(type)}`, "type")
   }
   if (type.startsWith(RESERVED_PREFIX)) {
-    throw invalid(`type: "${RESERVED_PREFIX}*" types are reserved for the server's own events, got "${type}"`)
+    throw invalid(
+      `type: "${RESERVED_PREFIX}*" types are reserved for the server's own events, got "${type}"`,
+      "type",
+    )
   }
   const properties = record.properties === undefined ? {} : record.properties
   if (typeof properties !== "object" || properties === null || Array.isArray(properties)) {
-    throw invalid(`properties: expected an object, got ${describe(properties)}`)
+    throw invalid(`properties: expected an object, got ${describe(properties)}`, "properties")
   }
   let json: string
   try {
@@ -70,22 +76,28 @@ export const prepareEvent = (input: unknown, maxBytes: number): PreparedEvent =>
   } catch (error) {
     throw invalid(
       `properties cannot be serialised to JSON: ${error instanceof Error ? error.message : String(error)}`,
+      "properties",
     )
   }
   // A value with a `toJSON` (a Date, a class instance) serialises to whatever that returns: the
   // envelope's `properties` must still be a JSON object.
   if (typeof json !== "string" || !json.startsWith("{")) {
     const shown = json === undefined ? "nothing" : json.length > 40 ? `${json.slice(0, 40)}…` : json
-    throw invalid(`properties: expected an object, but its JSON is ${shown} (a Date or a toJSON() result?)`)
+    throw invalid(
+      `properties: expected an object, but its JSON is ${shown} (a Date or a toJSON() result?)`,
+      "properties",
+    )
   }
   const bytes = Buffer.byteLength(json, "utf8")
   if (bytes > maxBytes) {
-    throw invalid(`properties are ${bytes} bytes of JSON, over the limit of ${maxBytes} bytes`)
+    throw invalid(`properties are ${bytes} bytes of JSON, over the limit of ${maxBytes} bytes`, "properties")
   }
   return { type, properties: json }
 }
 
-const invalid = (message: string) => new EventInvalid({ message })
+/** A refusal of the whole input, or (with `path`) of one field. */
+const invalid = (message: string, path?: string) =>
+  new EventInvalid(path === undefined ? { message } : { message, path })
 
 const describe = (value: unknown): string => {
   if (value === undefined) return "nothing (missing)"
