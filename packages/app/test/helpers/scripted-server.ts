@@ -67,10 +67,13 @@ export const scriptedServer = () => {
     }
     if (path === "/global/event" && request.method === "POST") {
       const body = (await request.json()) as { type?: unknown }
-      // The real server's refusal: an EventInvalid whose message starts with the field it is about.
+      // The real server's refusal: an EventInvalid naming the field it is about as an issue.
       if (typeof body.type === "string" && body.type.startsWith("server.")) {
         const message = `type: "server.*" types are reserved for the server's own events, got "${body.type}"`
-        return Response.json({ error: { name: "EventInvalid", message } }, { status: 400 })
+        return Response.json(
+          { error: { name: "EventInvalid", message, issues: [{ path: "type", message }] } },
+          { status: 400 },
+        )
       }
       published.push(body)
       return Response.json({ id: `p${published.length}` }, { status: 202 })
