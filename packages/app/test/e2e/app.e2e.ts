@@ -333,6 +333,7 @@ describe("the app against a real server", () => {
       await wake()
       await waitForState("open", 30_000)
       const tookMs = Date.now() - wokeAt
+      console.log(`wake by ${name}: open after ${tookMs} ms; the backoff's next try was ${due} s away`)
       expect(tookMs, `${name}: open after ${tookMs} ms, the timer was due in ${due} s`).toBeLessThan(
         (due - 2) * 1000,
       )
