@@ -57,16 +57,22 @@ const readUntil = async (
   }
 }
 
+/** A server whose slow-client bound (64 KiB) is far smaller than one replay page. */
+const startTight = async () => {
+  const server = await startServer({
+    port: 0,
+    hostname: "127.0.0.1",
+    eventLog: "memory",
+    appDir: null,
+    config: { server: { event_stream: { max_buffered_bytes: 64 * 1024 } } },
+  })
+  servers.push(server)
+  return server
+}
+
 describe("replay larger than max_buffered_bytes", () => {
   test("a client far behind receives its whole backlog, paced to what it takes, without being dropped as slow", async () => {
-    const server = await startServer({
-      port: 0,
-      hostname: "127.0.0.1",
-      eventLog: "memory",
-      appDir: null,
-      config: { server: { event_stream: { max_buffered_bytes: 64 * 1024 } } },
-    })
-    servers.push(server)
+    const server = await startTight()
     // Two pages of 2 KiB events: each page is about 16 times the 64 KiB bound.
     const blob = "x".repeat(2048)
     const ids: string[] = []
@@ -196,14 +202,7 @@ describe("odd resume points", () => {
   }, 60_000)
 
   test("a client that goes away while its replay waits to be taken leaves no connection behind", async () => {
-    const server = await startServer({
-      port: 0,
-      hostname: "127.0.0.1",
-      eventLog: "memory",
-      appDir: null,
-      config: { server: { event_stream: { max_buffered_bytes: 64 * 1024 } } },
-    })
-    servers.push(server)
+    const server = await startTight()
     const blob = "z".repeat(8 * 1024)
     const first = await server.publish({ type: "test.big", properties: { blob } })
     for (let i = 0; i < 3000; i++) await server.publish({ type: "test.big", properties: { i, blob } })

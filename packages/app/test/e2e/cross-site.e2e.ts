@@ -8,7 +8,7 @@
  * hides a cross-site JSON answer's status from the page whatever the server says.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test"
-import { launchBrowser, makeWorkspace, type RunningServer, startServer, waitFor } from "./harness.ts"
+import { launchBrowser, makeWorkspace, type RunningServer, serveWorkspace, waitFor } from "./harness.ts"
 
 let workspace: ReturnType<typeof makeWorkspace>
 let server: RunningServer | undefined
@@ -25,14 +25,7 @@ interface Recorded {
 
 beforeAll(async () => {
   workspace = makeWorkspace({})
-  server = await startServer([
-    "--port",
-    "0",
-    "--data-dir",
-    workspace.dataDir,
-    "--config",
-    workspace.configPath,
-  ])
+  server = await serveWorkspace(workspace)
   browser = await launchBrowser()
 })
 

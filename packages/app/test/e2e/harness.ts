@@ -88,6 +88,10 @@ export const startServer = async (
   }
 }
 
+/** `tether serve` on a free port with a workspace's data dir and config. */
+export const serveWorkspace = (workspace: { dataDir: string; configPath: string }): Promise<RunningServer> =>
+  startServer(["--port", "0", "--data-dir", workspace.dataDir, "--config", workspace.configPath])
+
 /** Debian's Chromium with a fresh profile, as the team's rules ask. */
 export const launchBrowser = async (): Promise<{
   context: BrowserContext

@@ -11,7 +11,7 @@ import {
   makeWorkspace,
   RESULTS_DIR,
   type RunningServer,
-  startServer,
+  serveWorkspace,
   waitFor,
 } from "./harness.ts"
 
@@ -24,14 +24,7 @@ beforeAll(async () => {
   await buildApp()
   // 2 s heartbeats: overdue after 3 s of silence, stale (reconnecting) after 5 s, a window wide enough to see.
   workspace = makeWorkspace({ server: { event_stream: { heartbeat_ms: 2000 } } })
-  server = await startServer([
-    "--port",
-    "0",
-    "--data-dir",
-    workspace.dataDir,
-    "--config",
-    workspace.configPath,
-  ])
+  server = await serveWorkspace(workspace)
   browser = await launchBrowser()
 })
 
