@@ -13,6 +13,7 @@ import {
 } from "../src/errors.ts"
 import { openEventStream, redactUrl } from "../src/sse/open.ts"
 import type { EventStreamHandle, OpenEventStreamOptions, SseMessage, StreamStatus } from "../src/sse/types.ts"
+import { createFakeClock } from "./helpers/fake-clock.ts"
 import { frame, startServer, type TestServer, waitFor } from "./helpers/sse-server.ts"
 
 const cleanups: (() => unknown)[] = []
@@ -348,6 +349,36 @@ describe("openEventStream", () => {
     expect(timersSet).toBe(0)
     expect(statuses).toEqual(["connecting", "open", "open", "reconnecting", "closed"])
   })
+
+  for (const state of ["connecting", "reconnecting"] as const) {
+    test(`close() from inside onStatus on "${state}" (request not sent yet) leaves no timer and sends nothing`, async () => {
+      const srv = await server(() => new Response("down", { status: 503 }))
+      const clock = createFakeClock()
+      let handle: EventStreamHandle | undefined
+      const statuses: string[] = []
+      handle = openEventStream(srv.url, {
+        clock,
+        staleAfterMs: 60_000,
+        backoff: { baseMs: 1000, capMs: 1000, jitter: 0 },
+        onStatus: (status) => {
+          statuses.push(status.state)
+          // "reconnecting" without nextRetryAt: the retry's own request is about to start.
+          if (status.state === state && status.nextRetryAt === undefined) handle?.close()
+        },
+      })
+      cleanups.push(() => handle?.close())
+      if (state === "reconnecting") {
+        await waitFor("waiting to reconnect", () => handle?.status().nextRetryAt !== undefined)
+        expect(srv.requests).toHaveLength(1)
+        clock.advance(1000)
+      }
+      await waitFor("closed", () => handle?.status().state === "closed")
+      // The watchdog armed after close() kept a process alive for staleAfterMs.
+      expect(clock.pendingDelays()).toEqual([])
+      expect(srv.requests).toHaveLength(state === "connecting" ? 0 : 1)
+      expect(statuses.at(-1)).toBe("closed")
+    })
+  }
 
   test("an AbortSignal closes the stream; an aborted one never connects", async () => {
     const srv = await server((_request, _seen, open) => open(frame("x")))

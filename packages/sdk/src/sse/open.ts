@@ -206,6 +206,8 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
     state = hasFailed ? "reconnecting" : "connecting"
     nextRetryAt = undefined
     changed()
+    // onStatus may have called close(): the watchdog armed below would then outlive the stream.
+    if (!isCurrent()) return
 
     // Bounds the whole attempt up to the first bytes: a headers() function (a token refresh) that never
     // settles, and a server that accepts and never answers, are stale too.
