@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test } from "bun:test"
 import { createTetherClient } from "@tether/sdk"
 import type { JSX } from "solid-js"
 import { render } from "solid-js/web"
-import { manualFrames, scriptedServer, settle } from "../../test/helpers/scripted-server.ts"
+import { CONFIG, manualFrames, scriptedServer, settle } from "../../test/helpers/scripted-server.ts"
 import { ServerSdkProvider } from "../context/server-sdk.tsx"
 import { Settings } from "../routes/Settings.tsx"
 import { ConnectionPanel } from "./ConnectionPanel.tsx"
@@ -93,6 +93,37 @@ describe("ConnectionPanel", () => {
     await settle(() => panel().dataset.heartbeatLate === "false", 1000)
     expect(panel().dataset.heartbeatLate).toBe("false")
     expect(age()).not.toContain("overdue")
+  })
+
+  test("a heartbeat raised by config.updated is not called overdue during the first, longer gap", async () => {
+    let offset = 0
+    const { server, root, deliver } = await mount(
+      () => <ConnectionPanel />,
+      () => Date.now() - offset,
+    )
+    const panel = () => root.querySelector("[data-connection-state]") as HTMLElement
+    const age = () => root.querySelector("[data-field='heartbeat-age']")?.textContent ?? ""
+    // The last 1 s heartbeat and the raise to 10 s arrived 1.8 s ago. At the old interval that silence is
+    // overdue (the test above); the server's next heartbeat comes 10 s after its last one.
+    offset = 1800
+    await deliver(() => {
+      server.connect(1000)
+      server.send("server.heartbeat", { heartbeat_ms: 1000 }, "")
+      server.send("config.updated", {
+        config: {
+          ...CONFIG,
+          server: { ...CONFIG.server, event_stream: { ...CONFIG.server.event_stream, heartbeat_ms: 10_000 } },
+        },
+        changed: ["server.event_stream.heartbeat_ms"],
+      })
+    })
+    // Judge only once the panel's own clock has ticked past the 1.8 s of silence.
+    await settle(() => Number.parseFloat(age()) >= 1.8, 3000)
+    expect(Number.parseFloat(age())).toBeGreaterThanOrEqual(1.8)
+    expect(panel().dataset.connectionState).toBe("open")
+    expect(panel().dataset.heartbeatLate).toBe("false")
+    expect(age()).not.toContain("overdue")
+    expect(panel().dataset.heartbeatMs).toBe("10000")
   })
 
   test("the timeline's legend names every state it draws a band for", async () => {

@@ -173,6 +173,38 @@ describe("ServerSdkProvider", () => {
     expect(server.calls.length).toBe(fetches)
   })
 
+  test("a longer heartbeat in config.updated or a saved config is expected at once; a shorter one waits for the next heartbeat", async () => {
+    const { server, frames, sdk } = await mountConnected()
+    const withHeartbeat = (heartbeat_ms: number) => ({
+      ...CONFIG,
+      server: { ...CONFIG.server, event_stream: { ...CONFIG.server.event_stream, heartbeat_ms } },
+    })
+    const deliver = async (type: string, properties: Record<string, unknown>, id?: string) => {
+      server.send(type, properties, id)
+      await settle(() => frames.pending() > 0)
+      frames.frame()
+    }
+    expect(sdk.server().heartbeatMs).toBe(1000)
+    await deliver("config.updated", {
+      config: withHeartbeat(10_000),
+      changed: ["server.event_stream.heartbeat_ms"],
+    })
+    expect(sdk.server().heartbeatMs).toBe(10_000)
+    // Shorter: the server's next heartbeat says so; until then the longer gap is still possible.
+    await deliver("config.updated", {
+      config: withHeartbeat(2000),
+      changed: ["server.event_stream.heartbeat_ms"],
+    })
+    expect(sdk.server().heartbeatMs).toBe(10_000)
+    await deliver("server.heartbeat", { heartbeat_ms: 2000 }, "")
+    expect(sdk.server().heartbeatMs).toBe(2000)
+    // The PATCH answer raises it too: the stream's config.updated may come later, or not at all.
+    await sdk.updateConfig({ server: { event_stream: { heartbeat_ms: 5000 } } })
+    expect(sdk.server().heartbeatMs).toBe(5000)
+    await sdk.updateConfig({ server: { event_stream: { heartbeat_ms: 1000 } } })
+    expect(sdk.server().heartbeatMs).toBe(5000)
+  })
+
   test("a lost connection shows reconnecting, then resumes with Last-Event-ID", async () => {
     const server = scriptedServer()
     const frames = manualFrames()

@@ -54,7 +54,10 @@ export interface ServerHealth {
 
 /** What the server said about itself in the last `server.connected` and `server.heartbeat`. */
 export interface ServerInfo {
-  /** The heartbeat interval the server reports; changes live when the config does. */
+  /**
+   * The heartbeat interval to expect: what the server reports, raised at once by a config change that
+   * lengthens it (the first longer gap comes before any heartbeat announces it).
+   */
   readonly heartbeatMs?: number
   /** Changes on every server restart. */
   readonly instance?: string
@@ -166,11 +169,23 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
     }
   }
 
+  // A longer heartbeat starts with a gap of the new length before the next heartbeat announces it: expect
+  // it now, or a healthy stream reads as overdue (as the SDK raises its stale limit). A shorter one is left
+  // to the next heartbeat, which comes soon and carries it; a replayed old config.updated must not lower it.
+  const raiseHeartbeat = (config: Config | undefined) => {
+    const next = config?.server?.event_stream?.heartbeat_ms
+    const current = server.heartbeatMs
+    if (typeof next === "number" && current !== undefined && next > current) setServer("heartbeatMs", next)
+  }
+
   const updateConfig = async (patch: unknown): Promise<Config> => {
     const config = (await client.global.config.update(patch as never)) as Config
     // An older refetch still in flight must not put the previous value back.
     refetchToken++
-    setConfigStore("value", reconcile(config))
+    batch(() => {
+      setConfigStore("value", reconcile(config))
+      raiseHeartbeat(config)
+    })
     return config
   }
 
@@ -212,7 +227,10 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
         void refetch()
         break
       case "config.updated":
-        if (p.config && typeof p.config === "object") setConfigStore("value", reconcile(p.config as Config))
+        if (p.config && typeof p.config === "object") {
+          setConfigStore("value", reconcile(p.config as Config))
+          raiseHeartbeat(p.config as Config)
+        }
         break
     }
   }
