@@ -205,6 +205,51 @@ describe("ServerSdkProvider", () => {
     expect(sdk.server().heartbeatMs).toBe(5000)
   })
 
+  test("a settings save during a refetch keeps its config and still takes the refetch's health", async () => {
+    const server = scriptedServer()
+    const frames = manualFrames()
+    // The health answer waits for the test to release it, so a PATCH can complete while a refetch is in flight.
+    let version = "1.2.3"
+    let gate: Promise<void> | undefined
+    const held = {
+      ...server,
+      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+        const path = new URL(new Request(input, init).url).pathname
+        if (path !== "/global/health" || gate === undefined) return server.fetch(input, init)
+        await gate
+        return Response.json({ healthy: true, version })
+      }) as typeof fetch,
+    }
+    const { sdk, dispose } = mount(held, frames)
+    cleanups.push(dispose)
+    await settle(() => server.streams.length === 1)
+    server.connect()
+    await settle(() => frames.pending() > 0)
+    frames.frame()
+    await settle(() => sdk.server().health !== undefined && sdk.config() !== undefined)
+    // A failed refetch leaves its error on show until a refetch succeeds.
+    server.setOffline(true)
+    await sdk.refetch()
+    expect(sdk.server().fetchError).toContain("Failed to fetch")
+    server.setOffline(false)
+
+    version = "2.0.0"
+    let release!: () => void
+    gate = new Promise((resolve) => {
+      release = resolve
+    })
+    const refetching = sdk.refetch()
+    await settle(() => server.calls.filter((c) => c === "GET /global/config").length >= 3)
+    const saved = await sdk.updateConfig({ server: { event_stream: { heartbeat_ms: 2500 } } })
+    expect(saved.server.event_stream.heartbeat_ms).toBe(2500)
+    release()
+    await refetching
+    // The health is the newest there is; the config read before the save is not put back over it.
+    expect(sdk.server().health?.version).toBe("2.0.0")
+    expect(sdk.server().fetchError).toBeUndefined()
+    expect(sdk.config()?.server.event_stream.heartbeat_ms).toBe(2500)
+  })
+
   test("a lost connection shows reconnecting, then resumes with Last-Event-ID", async () => {
     const server = scriptedServer()
     const frames = manualFrames()

@@ -154,15 +154,19 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
   const [configStore, setConfigStore] = createStore<{ value?: Config }>({})
   const listeners = new Map<string, Set<EventHandler>>()
 
+  // A newer refetch owns the state; a config write since a refetch started owns only the config.
   let refetchToken = 0
+  let configWrites = 0
   const refetch = async (): Promise<void> => {
     const token = ++refetchToken
+    const writes = configWrites
     try {
       const [health, config] = await Promise.all([client.global.health(), client.global.config.get()])
-      if (token !== refetchToken) return // a newer refetch owns the state
+      if (token !== refetchToken) return
       batch(() => {
         setServer({ health: { healthy: health.healthy, version: health.version }, fetchError: undefined })
-        setConfigStore("value", reconcile(config as Config))
+        // Read before the write answered, this config may be the previous one: the write's answer stays.
+        if (writes === configWrites) setConfigStore("value", reconcile(config as Config))
       })
     } catch (error) {
       if (token === refetchToken) setServer("fetchError", describe(error))
@@ -180,8 +184,8 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
 
   const updateConfig = async (patch: unknown): Promise<Config> => {
     const config = (await client.global.config.update(patch as never)) as Config
-    // An older refetch still in flight must not put the previous value back.
-    refetchToken++
+    // A refetch still in flight must not put the previous value back.
+    configWrites++
     batch(() => {
       setConfigStore("value", reconcile(config))
       raiseHeartbeat(config)
