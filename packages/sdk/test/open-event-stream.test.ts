@@ -195,6 +195,29 @@ describe("openEventStream", () => {
     expect(new URL(srv.requests[0]?.url as string).searchParams.get("token")).toBe("s3cret")
   })
 
+  test("a network error shows the credentials nowhere, its cause included (fetch's error carries the URL as path)", async () => {
+    // A port nothing listens on: bound, then released.
+    const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() })
+    const port = probe.port
+    await probe.stop(true)
+    const stream = open(`http://me:pw0rd-secret@127.0.0.1:${port}/events?token=s3cret&x=1`, {
+      backoff: { baseMs: 60_000, capMs: 60_000, jitter: 0 },
+    })
+    await waitFor("the refusal", () => stream.handle.status().error !== undefined)
+    const error = stream.handle.status().error
+    expect(error).toBeInstanceOf(SseNetworkError)
+    const printed = Bun.inspect(error)
+    expect(printed).not.toContain("s3cret")
+    expect(printed).not.toContain("pw0rd-secret")
+    expect(error?.message).toContain("?token=***&x=1")
+    // The cause stays useful: the same kind of error, its code kept.
+    const cause = error?.cause as (Error & { code?: unknown; path?: unknown }) | undefined
+    expect(cause).toBeInstanceOf(TypeError)
+    expect(cause?.code).toBe("ECONNREFUSED")
+    expect(cause?.path).toBeUndefined()
+    expect(Bun.inspect(cause)).not.toContain("s3cret")
+  })
+
   test("redactUrl hides a userinfo password and credential parameters, and leaves the rest as written", () => {
     expect(redactUrl("http://me:pw@host/e?a=%20b&Token=t&tok=1&access_token=z#f")).toBe(
       "http://me:***@host/e?a=%20b&Token=***&tok=1&access_token=***#f",

@@ -18,6 +18,7 @@ import { listenForWake } from "../reconnect/wake.ts"
 import { createWatchdog } from "../reconnect/watchdog.ts"
 import { createFanout } from "./fanout.ts"
 import { createParser, DEFAULT_MAX_EVENT_SIZE } from "./parse.ts"
+import { redactError, redactUrl } from "./redact.ts"
 import type {
   EventSourceParser,
   EventStreamHandle,
@@ -26,6 +27,9 @@ import type {
   StreamState,
   StreamStatus,
 } from "./types.ts"
+
+// Kept importable from here, where it began.
+export { redactUrl } from "./redact.ts"
 
 /** A server's `retry:` below this is raised to it: `retry: 0` plus a server that closes at once would be a busy loop. */
 export const MIN_RETRY_MS = 100
@@ -369,7 +373,8 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
     if (reason instanceof SseError) return reason
     if (error instanceof SseError) return error
     if (!network) return error instanceof Error ? error : new Error(String(error))
-    return new SseNetworkError(shown, error)
+    // The cause is a redacted copy: Bun's fetch error keeps the URL, password and all, as `path`.
+    return new SseNetworkError(shown, redactError(error, href))
   }
 
   if (options.signal?.aborted) {
@@ -423,41 +428,6 @@ export function isEventStream(contentType: string | null): boolean {
   const semicolon = contentType.indexOf(";")
   const essence = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase()
   return essence === "text/event-stream"
-}
-
-/** Query parameters that carry a credential (Tether's stream takes the password as `?token=`). */
-const SECRET_PARAMS = /^(token|access_token|password|api_key|key)$/i
-
-/** `url` with a userinfo password and the values of credential query parameters replaced by `***`. */
-export function redactUrl(url: string): string {
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
-    return url
-  }
-  let redacted = false
-  if (parsed.password !== "") {
-    parsed.password = "***"
-    redacted = true
-  }
-  // Rewritten by hand, not through searchParams (which would re-encode every other parameter).
-  const search = parsed.search.replace(/([?&])([^=&]*)=([^&]*)/g, (whole, sep: string, name: string) => {
-    if (!SECRET_PARAMS.test(decodeURIComponentSafe(name))) return whole
-    redacted = true
-    return `${sep}${name}=***`
-  })
-  if (!redacted) return url
-  parsed.search = search
-  return parsed.href
-}
-
-function decodeURIComponentSafe(text: string): string {
-  try {
-    return decodeURIComponent(text)
-  } catch {
-    return text
-  }
 }
 
 /** `Retry-After` as a delay in ms from `now` (delta-seconds or an HTTP date); 0 when absent or invalid. */
