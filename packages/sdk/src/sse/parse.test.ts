@@ -155,6 +155,30 @@ describe("createParser: behaviour", () => {
     ])
   })
 
+  test("setLastEventId() between an event's id: line and its blank line: that id still names that event", () => {
+    const messages: SseMessage[] = []
+    const parser = createParser({ onMessage: (message) => messages.push(message) })
+    parser.feed("id: 7\ndata: x\n")
+    parser.setLastEventId("9")
+    // Until the blank line, the new id is the one a reconnect would send.
+    expect(parser.lastEventId()).toBe("9")
+    parser.feed("\ndata: y\n\n")
+    expect(messages).toEqual([
+      { id: "7", event: "message", data: "x" },
+      { id: "7", event: "message", data: "y" },
+    ])
+    expect(parser.lastEventId()).toBe("7")
+    // An event without an id: line takes the id that was set; an unterminated one at the end is dropped with its id.
+    parser.feed("data: z\n")
+    parser.setLastEventId("11")
+    parser.feed("\nid: 12\ndata: lost\n")
+    parser.end()
+    expect(messages.at(-1)).toEqual({ id: "11", event: "message", data: "z" })
+    expect(parser.lastEventId()).toBe("11")
+    parser.feed("data: after\n\n")
+    expect(messages.at(-1)).toEqual({ id: "11", event: "message", data: "after" })
+  })
+
   test("maxEventSize: a long data line split over many chunks stops the parser with SseEventTooLarge", () => {
     const errors: SseEventTooLarge[] = []
     const messages: SseMessage[] = []

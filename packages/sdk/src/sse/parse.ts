@@ -69,6 +69,8 @@ export function createParser(options: ParserOptions): EventSourceParser {
   // buffer at each blank line). Neither is reset after a dispatch.
   let idBuffer = options.lastEventId ?? ""
   let lastId = idBuffer
+  // An `id:` line of the event being read set the buffer: `setLastEventId` must not overwrite it.
+  let idPending = false
   let stopped: SseEventTooLarge | undefined
 
   function feed(chunk: string): void {
@@ -296,16 +298,21 @@ export function createParser(options: ParserOptions): EventSourceParser {
     // stop at `end`.
     if (end - from > 32) {
       const value = s.slice(from, end)
-      if (value.indexOf("\0") === -1) idBuffer = value
+      if (value.indexOf("\0") === -1) {
+        idBuffer = value
+        idPending = true
+      }
       return
     }
     for (let i = from; i < end; i++) if (s.charCodeAt(i) === 0) return
     idBuffer = s.slice(from, end)
+    idPending = true
   }
 
   function dispatch(): void {
     // "Set the last event ID string of the event source to the value of the last event ID buffer."
     lastId = idBuffer
+    idPending = false
     // "If the data buffer is an empty string, set the data buffer and the event type buffer to the empty string and return."
     if (!hasData) {
       eventType = ""
@@ -345,6 +352,7 @@ export function createParser(options: ParserOptions): EventSourceParser {
     atStreamStart = true
     stopped = undefined
     idBuffer = lastId
+    idPending = false
   }
 
   function reset(resetOptions: { lastEventId?: string } = {}): void {
@@ -354,8 +362,9 @@ export function createParser(options: ParserOptions): EventSourceParser {
   }
 
   function setLastEventId(id: string): void {
-    idBuffer = id
     lastId = id
+    // The event being read keeps the id its own `id:` line gave it, and that id becomes the last at its blank line.
+    if (!idPending) idBuffer = id
   }
 
   return { feed, end, reset, lastEventId: () => lastId, setLastEventId }

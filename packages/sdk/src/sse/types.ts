@@ -59,8 +59,10 @@ export interface EventSourceParser {
   /** The stream's last event ID string: set at each blank line from the last `id:` field, as `Last-Event-ID` sends it. */
   lastEventId(): string
   /**
-   * Replaces the last event ID (both the buffer and the string) without touching anything else, as if an
-   * `id:` line and a blank line had been read: for a client that learns a better resume point mid-stream.
+   * Replaces the last event ID string (what `lastEventId()` returns) at once, and the id of later events
+   * until an `id:` line changes it, without touching anything else: for a client that learns a better
+   * resume point mid-stream. An event already partly read whose own `id:` line came keeps that id, and
+   * that id becomes the last event ID again at its blank line (as the spec sets it).
    */
   setLastEventId(id: string): void
 }
@@ -135,7 +137,9 @@ export interface EventStreamHandle extends AsyncIterable<SseMessage> {
   setStaleAfterMs(ms: number | undefined): void
   /**
    * Replaces the id sent as `Last-Event-ID` on the next connection (also the `id` of later messages until an
-   * `id:` line changes it), e.g. after the application resynchronised its state up to a known event.
+   * `id:` line changes it), e.g. after the application resynchronised its state up to a known event. An
+   * event whose `id:` line was already read (its blank line not yet) keeps its id and, once dispatched,
+   * makes it the resume point again.
    * An id containing NUL or a line break is refused (`TypeError`): it could not be sent as a header.
    */
   setLastEventId(id: string): void
