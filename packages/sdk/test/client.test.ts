@@ -301,6 +301,30 @@ describe("createTetherClient: global.event.subscribe", () => {
     expect(sub.events.filter((event) => event.type === "server.resync")).toHaveLength(1)
   })
 
+  test("a resync from an empty log (last_event_id null) keeps the resume point: a reconnect asks again and resyncs again", async () => {
+    const srv = await server()
+    const client = createTetherClient({ baseUrl: srv.url })
+    const sub = subscribe(client, { lastEventId: "00000005" })
+    await waitFor("resync", () => sub.events.some((event) => event.type === "server.resync"))
+    expect(sub.subscription.status().lastEventId).toBe("00000005")
+    await srv.stop()
+    await waitFor("reconnecting", () => sub.subscription.status().state === "reconnecting")
+    await srv.restart()
+    await waitFor(
+      "a second resync",
+      () => sub.events.filter((event) => event.type === "server.resync").length === 2,
+    )
+    const streamRequests = srv.requests.filter((request) => new URL(request.url).pathname === "/global/event")
+    expect(streamRequests.map((request) => request.headers.get("last-event-id"))).toEqual([
+      "00000005",
+      "00000005",
+    ])
+    // The next durable event becomes the resume point.
+    const first = srv.publish("first", {})
+    await waitFor("the first event", () => sub.subscription.status().lastEventId === first.id)
+    expect(sub.durable().map((event) => event.id)).toEqual([first.id])
+  })
+
   test("stream(): events are tracked as they arrive, so a consumer that is behind cannot move the resume point back", async () => {
     const srv = await server()
     for (let i = 0; i < 3; i++) srv.publish("old", { i })
