@@ -19,8 +19,9 @@ export const INITIAL_STALE_AFTER_MS = 25_000
 
 /**
  * The status of a subscription: the stream's, with `lastEventId` the durable id the next connection resumes
- * after (the last durable event received; before any, or after a `server.resync`, the newest id the server
- * announced in `server.connected`).
+ * after (the last durable event received; before any, or after a `server.resync` that came before any durable
+ * event on its connection, the newest id the server announced in `server.connected`, unless that was `null`).
+ * With `stream()` it counts events on arrival, so it can be ahead of the event the loop is processing.
  */
 export type SubscriptionStatus = StreamStatus
 
