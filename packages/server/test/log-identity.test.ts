@@ -50,3 +50,31 @@ for (const eventLog of ["memory", "sqlite"] as const) {
     }
   })
 }
+
+for (const eventLog of ["memory", "sqlite"] as const) {
+  test(`${eventLog}: a client that connected to an empty log resumes after its announced position, missing nothing`, async () => {
+    const server = await startServer({
+      port: 0,
+      hostname: "127.0.0.1",
+      eventLog,
+      appDir: null,
+      dataDir: join(dir, `${eventLog}-empty`),
+    })
+    servers.push(server)
+    const first = await connectSse(server.url)
+    const position = (await first.next())?.properties.last_event_id
+    first.close()
+    // Not null: there is a position before the first event, and it is a valid resume point.
+    expect(position).toMatch(/^\d{16}$/)
+    // Published while that client was away.
+    const missed = await publishAll(server, 3)
+    const back = await connectSse(server.url, { lastEventId: position as string })
+    try {
+      expect((await back.next())?.type).toBe("server.connected")
+      const replayed = [await back.next(), await back.next(), await back.next()]
+      expect(replayed.map((event) => [event?.type, event?.id])).toEqual(missed.map((id) => ["test.n", id]))
+    } finally {
+      back.close()
+    }
+  })
+}

@@ -12,7 +12,10 @@ export interface ServerConnectedProperties {
   readonly heartbeat_ms: number
   /** Identifies the server process; it changes on every restart. */
   readonly instance: string
-  /** The newest durable id at connect time, or `null` when the log is empty. */
+  /**
+   * Where this stream starts: the newest durable id at connect time (for a log without events yet,
+   * the position before its first), so a client resumes after it. `null` when the server has none.
+   */
   readonly last_event_id: string | null
 }
 

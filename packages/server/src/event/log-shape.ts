@@ -50,7 +50,12 @@ export interface EventLogShape {
   readonly resume: (requested: string) => Effect.Effect<ResumePoint, EventLogError>
   /** Up to `limit` events after `after`, oldest first. */
   readonly readAfter: (after: string, limit: number) => Effect.Effect<readonly LoggedEvent[], EventLogError>
-  /** The newest id, or `null` when the log is empty. */
+  /**
+   * Where a stream starting now stands: the newest id; in a log with no events (new, or all trimmed)
+   * the position before its next one, which `resume` accepts, so a client that connected to an empty
+   * log and lost its connection still resumes without missing what came meanwhile. `null` only when
+   * the log has no such position.
+   */
   readonly newest: Effect.Effect<string | null, EventLogError>
   /** The oldest retained id, or `null` when the log is empty. */
   readonly oldest: Effect.Effect<string | null, EventLogError>

@@ -24,9 +24,15 @@ for (const [name, make] of backends) {
   describe(`${name} log`, () => {
     test("mints increasing, string-sortable ids and reads back after any id", async () => {
       const log = make()
-      expect(await run(log.newest)).toBeNull()
+      // Empty: the position before the first id, a valid resume point that replays everything to come.
+      const start = await run(log.newest)
+      expect(start).toMatch(/^\d{16}$/)
+      expect(await run(log.oldest)).toBeNull()
+      expect(await run(log.resume(start as string))).toEqual({ _tag: "Replay", after: start as string })
       const ids: string[] = []
       for (let n = 0; n < 12; n++) ids.push((await append(log, n)).id)
+      expect(log.compare(start as string, ids[0] as string)).toBeLessThan(0)
+      expect(await run(log.readAfter(start as string, 100))).toHaveLength(12)
       expect([...ids].sort()).toEqual(ids)
       expect(new Set(ids).size).toBe(12)
       expect(ids.every((id, i) => i === 0 || log.compare(ids[i - 1] as string, id) < 0)).toBe(true)

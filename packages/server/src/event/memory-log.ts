@@ -66,7 +66,10 @@ export const makeMemoryLog = (): EventLogShape => {
         const from = indexAfter(seq)
         return events.slice(from, from + limit)
       }),
-    newest: Effect.sync(() => (retained() > 0 ? (events[events.length - 1] as LoggedEvent).id : null)),
+    // Empty: the position before the next id (see EventLogShape.newest).
+    newest: Effect.sync(() =>
+      retained() > 0 ? (events[events.length - 1] as LoggedEvent).id : formatSequenceId(trimmedThrough),
+    ),
     oldest: Effect.sync(() => (retained() > 0 ? (events[head] as LoggedEvent).id : null)),
     trim: (retain, limit = Number.POSITIVE_INFINITY) =>
       Effect.sync(() => {

@@ -144,7 +144,8 @@ export const makeSqliteLog = (
       }),
     newest: attempt("read", () => {
       readFault()
-      return idOrNull(newestQuery.get()?.seq)
+      // Empty: `trimmed_through`, seeded at creation and moved by every trim, is the position before the next id.
+      return idOrNull(newestQuery.get()?.seq ?? trimmedQuery.get()?.value)
     }),
     oldest: attempt("read", () => {
       readFault()
