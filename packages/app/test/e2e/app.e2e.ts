@@ -318,11 +318,15 @@ describe("the app against a real server", () => {
     for (const [name, wake] of Object.entries(wakes)) {
       await waitForState("open", 15_000)
       await server?.stop("SIGKILL")
-      // Fail against the dead port until the backoff has grown: the next try is 6 s away or more.
+      // Fail against the dead port until the backoff has grown: the next try is 12 s away or more. The
+      // delays are 500 ms · 2^(n-1) ± 25 % (cap 30 s), so that is attempt 6 (12–20 s; attempt 5 tops out at
+      // 10 s), reached 11.6–19.4 s after the kill. It leaves 8 s for startServer on 2 busy cores before the
+      // next try is under the 4 s asserted below. Only a countdown first read more than 1 s late (12.0 s
+      // shown as 11) waits on for attempt 7 (22.5–37.5 s): the timeout covers that.
       await waitFor(
-        async () => ((await retryIn()) >= 6 ? true : undefined),
-        40_000,
-        async () => `next try in ${await retryIn()} s, wanted at least 6 s`,
+        async () => ((await retryIn()) >= 12 ? true : undefined),
+        60_000,
+        async () => `next try in ${await retryIn()} s, wanted at least 12 s`,
       )
       server = await startServer(freshServeArgs())
       const due = await retryIn()
