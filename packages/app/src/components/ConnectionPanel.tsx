@@ -131,7 +131,7 @@ export const ConnectionPanel = (): JSX.Element => {
           </dd>
         </div>
         <div>
-          <dt>Last event id</dt>
+          <dt>Resume point</dt>
           <dd data-field="last-event-id" class="mono">
             {status().lastEventId ?? "none"}
           </dd>

@@ -66,6 +66,9 @@ describe("ConnectionPanel", () => {
     expect(root.querySelector("[data-field='heartbeat-ms']")?.textContent).toContain("1.0 s")
     expect(root.querySelector("[data-field='heartbeat-age']")?.textContent).toMatch(/ms ago|s ago/)
     expect(root.textContent).not.toContain("last known")
+    // It shows where a new stream would resume (the SDK's resume point), not the newest event seen.
+    const resume = root.querySelector("[data-field='last-event-id']")
+    expect(resume?.previousElementSibling?.textContent).toBe("Resume point")
   })
 
   test("an open stream whose heartbeat is overdue says so before the SDK's watchdog gives up on it", async () => {

@@ -97,7 +97,10 @@ export interface ServerSdk {
    * SDK's error (a 400 carries the validation issues) and leaves `config()` as it was.
    */
   updateConfig(patch: unknown): Promise<Config>
-  /** Closes the stream and opens a new one that resumes after the last event received. */
+  /**
+   * Closes the stream and opens a new one from the SDK's resume point: the last durable event received or,
+   * before any, the server's newest id when the stream connected (so nothing published in between is skipped).
+   */
   reconnect(): void
 }
 
@@ -261,10 +264,10 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
   let subscription: { close(): void; status(): ConnectionStatus } | undefined
   // Where a new subscription resumes: the SDK's own resume point (which, before any durable event, is the
   // server's newest id from server.connected), so a replaced stream skips nothing published in between.
-  let lastDurableId: string | undefined
+  let resumePoint: string | undefined
   const rememberResumePoint = () => {
     const id = subscription?.status().lastEventId
-    if (id !== undefined && id !== "") lastDurableId = id
+    if (id !== undefined && id !== "") resumePoint = id
   }
   // Only the newest subscription speaks: a replaced one's last "closed" must not overwrite the new state.
   let generation = 0
@@ -276,14 +279,13 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
     subscription = client.global.event.subscribe({
       onEvent: (event: StreamEvent) => {
         if (current !== generation) return
-        if (event.id !== "") lastDurableId = event.id
         batcher.push({ kind: "event", event, at: now() })
       },
       onStatus: (next: ConnectionStatus) => {
         if (current !== generation) return
         batcher.push({ kind: "status", status: { ...next }, at: now() })
       },
-      ...(lastDurableId !== undefined ? { lastEventId: lastDurableId } : {}),
+      ...(resumePoint !== undefined ? { lastEventId: resumePoint } : {}),
     })
   }
 

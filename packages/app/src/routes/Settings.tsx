@@ -87,6 +87,11 @@ export const Settings = (): JSX.Element => {
   }
 
   const cadence = () => measuredCadence(sdk.history())
+  /** The heartbeat the server reported, after `lead`, or that none came yet. */
+  const heartbeatText = (lead: string) => {
+    const every = sdk.server().heartbeatMs
+    return every === undefined ? "no heartbeat yet" : `${lead} ${formatDuration(every)}`
+  }
 
   return (
     <div class="settings">
@@ -138,17 +143,11 @@ export const Settings = (): JSX.Element => {
             fallback={
               // Down, the last value the server reported may no longer be true: say both.
               <>
-                Stream {sdk.status().state}:{" "}
-                {sdk.server().heartbeatMs === undefined
-                  ? "no heartbeat yet"
-                  : `last reported heartbeat every ${formatDuration(sdk.server().heartbeatMs as number)}`}
+                Stream {sdk.status().state}: {heartbeatText("last reported heartbeat every")}
               </>
             }
           >
-            Live stream:{" "}
-            {sdk.server().heartbeatMs === undefined
-              ? "no heartbeat yet"
-              : `heartbeat every ${formatDuration(sdk.server().heartbeatMs as number)}`}
+            Live stream: {heartbeatText("heartbeat every")}
             <Show when={cadence() !== undefined}> (measured {formatDuration(cadence() as number)})</Show>
           </Show>
         </p>
