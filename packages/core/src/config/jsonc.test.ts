@@ -74,6 +74,31 @@ describe("parseJsonc", () => {
     )
   })
 
+  test("a correctly written true, false or null gets no case hint: the message says what is missing", () => {
+    expect(issuesOf('{"a": 1 true}')[0]?.message).toBe(
+      "line 1, column 9: expected ',' between items, found 'true'",
+    )
+    expect(issuesOf('{"a": 1 null}')[0]?.message).toBe(
+      "line 1, column 9: expected ',' between items, found 'null'",
+    )
+    expect(issuesOf("[true false]")[0]?.message).toBe(
+      "line 1, column 7: expected ',' between items, found 'false'",
+    )
+    expect(issuesOf('{"a" null}')[0]?.message).toBe(
+      "line 1, column 6: expected ':' after the property name, found 'null'",
+    )
+    expect(issuesOf("{} true")[0]?.message).toBe(
+      "line 1, column 4: expected the end of the file after the top-level value, found 'true'",
+    )
+    // The case hint stays for a literal whose case is wrong.
+    expect(issuesOf('{"a": NULL}')[0]?.message).toBe(
+      "line 1, column 7: unexpected character, found 'NULL' (true, false and null are lowercase in JSON)",
+    )
+    expect(issuesOf('{"a": fAlse}')[0]?.message).toBe(
+      "line 1, column 7: unexpected character, found 'fAlse' (true, false and null are lowercase in JSON)",
+    )
+  })
+
   test("CRLF line endings count as one line break", () => {
     expect(issuesOf('{\r\n  "a": 1,\r\n  "b" 2\r\n}')[0]?.message).toBe(
       "line 3, column 7: expected ':' after the property name, found '2'",

@@ -65,10 +65,14 @@ export const positionAt = (text: string, offset: number): { line: number; column
   return { line, column: offset - lineStart + 1 }
 }
 
+const LITERALS: readonly string[] = ["true", "false", "null"]
+
 const hintFor = (token: string): string => {
+  // A correct literal in the wrong place: the expected part of the message says what is wrong.
+  if (LITERALS.includes(token)) return ""
   if (token.startsWith("'")) return " (JSON strings and keys take double quotes)"
   if (/^-?(?:NaN|Infinity)$/.test(token)) return " (JSON has no NaN or Infinity: write a number)"
-  if (/^(?:true|false|null)$/i.test(token)) return " (true, false and null are lowercase in JSON)"
+  if (LITERALS.includes(token.toLowerCase())) return " (true, false and null are lowercase in JSON)"
   if (/^[xX][0-9a-fA-F]+$/.test(token)) return " (JSON numbers are decimal)"
   if (/^[A-Za-z_$]/.test(token)) return " (JSON strings and keys take double quotes)"
   return ""
