@@ -32,6 +32,9 @@ describe("parseSuperviseArgs", () => {
     expect(() => parseSuperviseArgs(["--supervise", "--ready-deadline-ms", "2000"])).toThrow(
       "--ready-timeout-ms (2000) must be longer than the server's --ready-deadline-ms (2000)",
     )
+    expect(() => parseSuperviseArgs(["--supervise", "--ready-timeout-ms", "800"])).toThrow(
+      "--ready-timeout-ms (800) must be longer than the server's --ready-deadline-ms (1000, its default)",
+    )
     expect(
       parseSuperviseArgs(["--supervise", "--ready-deadline-ms", "2000", "--ready-timeout-ms", "3000"]).options
         .readyTimeoutMs,

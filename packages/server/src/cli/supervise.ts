@@ -17,6 +17,7 @@
 import { createServer } from "node:net"
 import { loadConfig } from "@tether/core"
 import { Effect } from "effect"
+import { DEFAULT_READY_DEADLINE_MS } from "../health/readiness.ts"
 import { ExitCode } from "./run-main.ts"
 
 /** The supervisor's own flags (removed from the child's command line), with their defaults. */
@@ -124,11 +125,12 @@ export const parseSuperviseArgs = (args: readonly string[]): SuperviseArgs => {
   }
   // A poll that gives up before the child's own checks may settle would call a healthy child unready.
   const deadlineText = flagValue("--ready-deadline-ms")
+  const deadlineMs = deadlineText === undefined ? DEFAULT_READY_DEADLINE_MS : Number(deadlineText)
   const readyTimeoutMs = options.readyTimeoutMs as number
-  if (deadlineText !== undefined && Number(deadlineText) >= readyTimeoutMs) {
+  if (deadlineMs >= readyTimeoutMs) {
     throw new Error(
-      `--ready-timeout-ms (${readyTimeoutMs}) must be longer than the server's --ready-deadline-ms (${deadlineText}): ` +
-        "a poll must outlast the checks it waits for",
+      `--ready-timeout-ms (${readyTimeoutMs}) must be longer than the server's --ready-deadline-ms ` +
+        `(${deadlineMs}${deadlineText === undefined ? ", its default" : ""}): a poll must outlast the checks it waits for`,
     )
   }
   return {

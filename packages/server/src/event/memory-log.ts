@@ -40,6 +40,12 @@ export const makeMemoryLog = (): EventLogShape => {
       ? Effect.fail(new EventLogError({ message: "Event log write failed (memory): TEST FAULT store-fail" }))
       : Effect.void
 
+  // The test-only read fault, as in the SQLite log.
+  const readable = <A>(read: () => A): Effect.Effect<A, EventLogError> =>
+    faults.active("read-fail")
+      ? Effect.fail(new EventLogError({ message: "Event log read failed (memory): TEST FAULT read-fail" }))
+      : Effect.sync(read)
+
   return {
     kind: "memory",
     probe: Effect.suspend(failing),
@@ -53,24 +59,30 @@ export const makeMemoryLog = (): EventLogShape => {
         }),
       ),
     resume: (requested) =>
-      Effect.sync((): ResumePoint => {
-        const seq = parseSequenceId(requested)
-        if (seq !== null && seq <= issued && seq >= trimmedThrough)
-          return { _tag: "Replay", after: requested }
-        return { _tag: "Resync", oldest: retained() > 0 ? (events[head] as LoggedEvent).id : null }
-      }),
+      Effect.suspend(() =>
+        readable((): ResumePoint => {
+          const seq = parseSequenceId(requested)
+          if (seq !== null && seq <= issued && seq >= trimmedThrough)
+            return { _tag: "Replay", after: requested }
+          return { _tag: "Resync", oldest: retained() > 0 ? (events[head] as LoggedEvent).id : null }
+        }),
+      ),
     readAfter: (after, limit) =>
-      Effect.sync(() => {
-        const seq = parseSequenceId(after)
-        if (seq === null) return []
-        const from = indexAfter(seq)
-        return events.slice(from, from + limit)
-      }),
+      Effect.suspend(() =>
+        readable(() => {
+          const seq = parseSequenceId(after)
+          if (seq === null) return []
+          const from = indexAfter(seq)
+          return events.slice(from, from + limit)
+        }),
+      ),
     // Empty: the position before the next id (see EventLogShape.newest).
-    newest: Effect.sync(() =>
-      retained() > 0 ? (events[events.length - 1] as LoggedEvent).id : formatSequenceId(trimmedThrough),
+    newest: Effect.suspend(() =>
+      readable(() =>
+        retained() > 0 ? (events[events.length - 1] as LoggedEvent).id : formatSequenceId(trimmedThrough),
+      ),
     ),
-    oldest: Effect.sync(() => (retained() > 0 ? (events[head] as LoggedEvent).id : null)),
+    oldest: Effect.suspend(() => readable(() => (retained() > 0 ? (events[head] as LoggedEvent).id : null))),
     trim: (retain, limit = Number.POSITIVE_INFINITY) =>
       Effect.sync(() => {
         const drop = Math.min(retained() - retain, limit)

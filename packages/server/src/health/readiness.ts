@@ -29,6 +29,9 @@ export interface ReadinessPorts {
   readonly lagMs: () => number
 }
 
+/** How long the bus round trip and the store write may take by default, in ms. */
+export const DEFAULT_READY_DEADLINE_MS = 1000
+
 /** Limits of the checks. */
 export interface ReadinessOptions {
   /** How long the bus round trip and the store write may take, in ms. Default 1000. */
@@ -83,7 +86,7 @@ export interface ReadinessChecker {
  * ```
  */
 export const makeReadiness = (ports: ReadinessPorts, options: ReadinessOptions = {}): ReadinessChecker => {
-  const deadlineMs = options.deadlineMs ?? 1000
+  const deadlineMs = options.deadlineMs ?? DEFAULT_READY_DEADLINE_MS
   const threshold = options.lagThresholdMs ?? 500
   let running: Promise<ReadinessReport> | undefined
   const run = async (): Promise<ReadinessReport> => {

@@ -121,8 +121,8 @@ const run = async (
         connection.send(
           ephemeralFrame(EventType.Resync, { requested: after, oldest: still.oldest }, Date.now()),
         )
-        // As after a resync at the start: the client refetches and resumes from `newest`, unless
-        // the replay already went past it.
+        // The client refetches its state. The stream goes on from `newest` (or past it, if the
+        // replay already was): what it has not sent is exactly what comes after that.
         const through = newest !== null && log.compare(newest, after) > 0 ? newest : after
         connection.lastId = through
         connection.settle(through, log.compare, true)

@@ -20,7 +20,8 @@ export interface EventStreamsShape {
   readonly instance: string
   /**
    * Opens a stream, resuming after `lastEventId` when given. The connection is subscribed before
-   * this returns; its first frames follow asynchronously.
+   * this returns; its first frames follow asynchronously. Await `connection.opened` before answering:
+   * an error there means the log could not be read, nothing was sent, and the answer is a 503.
    */
   readonly open: (lastEventId: string | null) => Connection
   /** How many streams are open (tests check that disconnects leave none behind). */
