@@ -7,21 +7,14 @@
  */
 import { ConfigInvalid } from "./errors.ts"
 import { positionAt } from "./jsonc.ts"
+import { firstInvalidUtf8Byte } from "./utf8.ts"
 
 const strict = new TextDecoder("utf-8", { fatal: true })
-const lenient = new TextDecoder("utf-8")
+// Keeps a byte order mark as U+FEFF, so the column count below can skip it knowingly.
+const keepBom = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
 
 const isUtf16Bom = (bytes: Uint8Array): boolean =>
   (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)
-
-/** The index of the first byte that is not part of valid UTF-8. */
-const firstInvalidByte = (bytes: Uint8Array): number => {
-  // The valid prefix decodes and re-encodes to the same bytes; the first difference is the bad byte.
-  const again = new TextEncoder().encode(lenient.decode(bytes))
-  let i = 0
-  while (i < bytes.length && bytes[i] === again[i]) i++
-  return i
-}
 
 /**
  * Decodes a config file's bytes as UTF-8 (a leading byte order mark is kept for `parseJsonc`, which
@@ -49,8 +42,9 @@ export const decodeConfigBytes = (bytes: Uint8Array, file: string): string => {
         },
       ])
     }
-    const at = firstInvalidByte(bytes)
-    const before = lenient.decode(bytes.subarray(0, at))
+    const at = firstInvalidUtf8Byte(bytes)
+    // Everything before the first bad byte is valid UTF-8.
+    const before = keepBom.decode(bytes.subarray(0, at))
     const start = before.charCodeAt(0) === 0xfeff ? 1 : 0
     const { line, column } = positionAt(before.slice(start), before.length - start)
     const byte = (bytes[at] ?? 0).toString(16).padStart(2, "0")
