@@ -8,6 +8,7 @@ import { dirname, join, resolve } from "node:path"
 import { decodeConfigBytes } from "./decode.ts"
 import { ConfigFileError } from "./errors.ts"
 import { defaultConfigDir, type Env } from "./paths.ts"
+import { readCapped } from "./read-capped.ts"
 import { type Config, defaultConfig } from "./schema.ts"
 import { parseConfigText } from "./validate.ts"
 
@@ -115,16 +116,13 @@ const readBytes = async (path: string): Promise<Uint8Array> => {
     const info = await handle.stat()
     if (info.isDirectory()) throw Object.assign(new Error("EISDIR"), { code: "EISDIR" })
     if (!info.isFile() && !info.isFIFO()) throw failure(NOT_REGULAR)
-    const chunks: Uint8Array[] = []
-    let total = 0
-    for (;;) {
-      const { bytesRead, buffer } = await handle.read({ buffer: new Uint8Array(64 * 1024) })
-      if (bytesRead === 0) break
-      total += bytesRead
-      if (total > MAX_BYTES) throw failure(TOO_BIG)
-      chunks.push(buffer.subarray(0, bytesRead))
-    }
-    return Buffer.concat(chunks)
+    // Position null: read on from where the last read stopped, which a pipe requires.
+    const bytes = await readCapped(
+      async (buffer) => (await handle.read(buffer, 0, buffer.byteLength, null)).bytesRead,
+      MAX_BYTES,
+    )
+    if (bytes === null) throw failure(TOO_BIG)
+    return bytes
   } finally {
     await handle.close()
   }
