@@ -147,6 +147,8 @@ describe("retention during a replay", () => {
             .filter((e) => e.id !== null)
             .map((e) => Number(e.id))
     expect(beforeResync).toEqual(beforeResync.map((_, i) => base + i + 2))
+    // The first page went out whole before the trim was noticed: the resync came between pages.
+    expect(beforeResync).toHaveLength(REPLAY_PAGE)
     // And events were trimmed past what the client saw, so it must have been told.
     expect(resync).not.toBe(-1)
     const properties = (events[resync] as SseEvent).properties

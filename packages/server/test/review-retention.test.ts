@@ -14,7 +14,7 @@ import { defaultConfig } from "@tether/core"
 import { Effect, Layer } from "effect"
 import { LiveConfig } from "../src/config/service.ts"
 import { EventLog } from "../src/event/log.ts"
-import { RetentionLayer, TRIM_BATCH } from "../src/event/retention.ts"
+import { RetentionLayer, TRIM_BATCH, TRIM_EVERY_MS } from "../src/event/retention.ts"
 import { makeSqliteLog } from "../src/event/sqlite-log.ts"
 
 const cleanups: (() => void)[] = []
@@ -60,6 +60,15 @@ test("one retention pass trims a backlog of many batches completely", async () =
     },
     null,
   )
+  // Every trim call, with when it ran and what it dropped.
+  const calls: { at: number; dropped: number }[] = []
+  const recorded = {
+    ...log,
+    trim: (keep: number, limit?: number) =>
+      log
+        .trim(keep, limit)
+        .pipe(Effect.tap((dropped) => Effect.sync(() => calls.push({ at: Date.now(), dropped })))),
+  }
   await Effect.runPromise(
     Effect.scoped(
       Effect.gen(function* () {
@@ -71,7 +80,13 @@ test("one retention pass trims a backlog of many batches completely", async () =
           yield* Effect.sleep("20 millis")
         }
       }),
-    ).pipe(Effect.provide(Layer.merge(Layer.succeed(EventLog, log), live))),
+    ).pipe(Effect.provide(Layer.merge(Layer.succeed(EventLog, recorded), live))),
   )
   expect(Effect.runSync(log.oldest)).toBe(id(total - retain + 1))
+  // Four batches (3 full, then the 12 left), back to back in the first pass: passes are a second
+  // apart, so one batch per pass would show gaps of about a second between them.
+  const deleting = calls.filter((call) => call.dropped > 0)
+  expect(deleting.map((call) => call.dropped)).toEqual([TRIM_BATCH, TRIM_BATCH, TRIM_BATCH, 12])
+  const gaps = deleting.slice(1).map((call, i) => call.at - (deleting[i] as { at: number }).at)
+  expect(Math.max(...gaps)).toBeLessThan(TRIM_EVERY_MS / 2)
 })

@@ -119,8 +119,7 @@ describe("patch", () => {
     const created = join(s.dir, "xdg", "tether", "tether.jsonc")
     expect(s.file.path()).toBe(created)
     expect(readFileSync(created, "utf8")).toContain('"heartbeat_ms": 2000')
-    s.file.start()
-    await Bun.sleep(100)
+    await s.file.start()
     writeFileSync(created, '{ "server": { "event_stream": { "heartbeat_ms": 3000 } } }')
     await until("the edit", () => s.config().server.event_stream.heartbeat_ms === 3000)
   })
@@ -195,8 +194,7 @@ describe("patch", () => {
 describe("watch", () => {
   test("a valid hand edit applies and is announced; an editor's rename-save too", async () => {
     const s = setup({ text: HAND_WRITTEN })
-    s.file.start()
-    await Bun.sleep(100)
+    await s.file.start()
     writeFileSync(s.path, HAND_WRITTEN.replace("5000", "2000"))
     await until("the edit", () => s.config().server.event_stream.heartbeat_ms === 2000)
     expect(s.published.at(-1)?.properties.changed).toEqual(["server.event_stream.heartbeat_ms"])
@@ -209,8 +207,7 @@ describe("watch", () => {
 
   test("a broken hand edit is logged with the core's message and the running config is kept", async () => {
     const s = setup({ text: HAND_WRITTEN })
-    s.file.start()
-    await Bun.sleep(100)
+    await s.file.start()
     writeFileSync(s.path, HAND_WRITTEN.replace("5000", "500"))
     await until("the error", () => s.logs.some((line) => line.includes("server.event_stream.heartbeat_ms")))
     const line = s.logs.find((l) => l.includes("server.event_stream.heartbeat_ms")) ?? ""
@@ -232,8 +229,7 @@ describe("watch", () => {
 
   test("a hand edit to a hostname the next start would refuse is warned about", async () => {
     const s = setup({ text: HAND_WRITTEN })
-    s.file.start()
-    await Bun.sleep(100)
+    await s.file.start()
     writeFileSync(s.path, HAND_WRITTEN.replace('"server": {', '"server": {\n    "hostname": "192.168.1.5",'))
     await until("the warning", () => s.logs.some((line) => line.startsWith("warning: 192.168.1.5")))
     expect(s.logs.join("\n")).toContain("takes effect at the next start")
@@ -241,8 +237,7 @@ describe("watch", () => {
 
   test("our own PATCH write is not applied twice by the watcher", async () => {
     const s = setup({ text: HAND_WRITTEN })
-    s.file.start()
-    await Bun.sleep(100)
+    await s.file.start()
     await s.file.patch({ server: { event_stream: { heartbeat_ms: 4000 } } })
     await Bun.sleep(300)
     expect(s.published).toHaveLength(1)

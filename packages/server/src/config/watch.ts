@@ -73,8 +73,8 @@ export interface ConfigFile {
    * {@link ConfigFileConflict} when the file on disk is itself invalid (fix it first). Nothing changes then.
    */
   patch(patch: unknown): Promise<Config>
-  /** Starts watching the file for hand edits. */
-  start(): void
+  /** Starts watching the file for hand edits; resolves once the watchers are attached. */
+  start(): Promise<void>
   /** Stops watching; waits for a change in progress. */
   close(): Promise<void>
 }
@@ -107,7 +107,7 @@ export class ConfigFileConflict extends Error {
  *   publish: async (event) => console.log(event.type),
  *   path: "./tether.jsonc",
  * })
- * file.start()
+ * await file.start()
  * await file.patch({ server: { event_stream: { heartbeat_ms: 1000 } } })
  * await file.close()
  * ```
@@ -205,7 +205,7 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
       if (path === null) {
         path = target
         log(`created ${target} (no config file was in use)`)
-        if (watchers.length > 0) watchFile()
+        if (watching !== null) watching = watchFile()
       }
       return applyLive(fileConfig, "PATCH /global/config")
     })
@@ -249,12 +249,14 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
     timer = setTimeout(() => void reload(), debounceMs)
   }
 
-  const watchFile = (): void => {
+  // Set by `start`: the attaching of the watchers (a PATCH that creates the file attaches them again).
+  let watching: Promise<void> | null = null
+  const watchFile = async (): Promise<void> => {
     for (const watcher of watchers) watcher.close()
     watchers = []
     if (path === null) return
     const file = path
-    void (async () => {
+    await (async () => {
       // Unreadable now: the first reload reads it again and reports why.
       lastText ??= await readIfExists(file).catch(() => null)
       const dirs = new Map([[dirname(file), basename(file)]])
@@ -262,6 +264,7 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
       const real = await realpath(file).catch(() => file)
       dirs.set(dirname(real), basename(real))
       for (const [dir, name] of dirs) {
+        if (closed) return
         try {
           const watcher = watch(dir, { persistent: false }, onChange(name))
           watcher.on("error", (error) => log(`watching ${dir} failed: ${error.message}`))
@@ -279,10 +282,13 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
     path: () => path,
     patch,
     start: () => {
-      if (watchers.length === 0) watchFile()
+      watching ??= watchFile()
+      return watching
     },
     close: async () => {
       closed = true
+      // Watchers still being attached would otherwise outlive the close.
+      await watching
       clearTimeout(timer)
       for (const watcher of watchers) watcher.close()
       watchers = []
@@ -364,7 +370,8 @@ export class ConfigWatch extends Context.Service<ConfigWatch, ConfigFile>()("@te
         publish: (input) => Effect.runPromise(bus.publish(input)),
         path: live.path,
       })
-      file.start()
+      // Attached before the server listens: an edit made right after the listening line is seen.
+      yield* Effect.promise(() => file.start())
       yield* Effect.addFinalizer(() => Effect.promise(() => file.close()))
       return file
     }),
