@@ -8,7 +8,8 @@
  *    requests get CORS headers; their preflights (`OPTIONS` + `Access-Control-Request-Method`) are
  *    answered here with 204, before authentication (browsers never send credentials on a preflight).
  *    A request to `/global/*` without an `Origin` that the browser marks `Sec-Fetch-Site: cross-site`
- *    (an `<img>`, `<script>` or frame on another site) gets 403 too, unless it is a top-level navigation.
+ *    or `same-site` (an `<img>`, `<script>` or frame on another origin's page) gets 403 too, unless it
+ *    is a top-level navigation.
  * 3. With `TETHER_SERVER_PASSWORD` set (environment only, never the config file), every endpoint needs
  *    `Authorization: Bearer <password>` or HTTP Basic with that password (any user name);
  *    `GET /global/event` also takes `?token=<password>` because `EventSource` cannot set headers.
@@ -57,9 +58,9 @@ export interface AccessOptions {
 export interface Access {
   /**
    * Checks a request before routing. Returns the response to send (403, 401, 400 or an answered
-   * preflight) or `null` when the request may proceed.
+   * preflight) or `null` when the request may proceed. `url` is the request's, when already parsed.
    */
-  check(request: Request): Response | null
+  check(request: Request, url?: URL): Response | null
   /** Adds CORS headers to a route's response when the request came from an allowed foreign origin. */
   decorate(request: Request, response: Response): Response
   /** The body limit in force, for {@link readJsonBody}. */
@@ -140,10 +141,10 @@ export const createAccess = (options: AccessOptions): Access => {
 
   return {
     maxBodyBytes,
-    check: (request) => {
+    check: (request, url = new URL(request.url)) => {
       const r = current()
       const host = (request.headers.get("host") ?? "").toLowerCase()
-      if (host === "") return fail(403, "HostNotAllowed", "The request has no Host header.")
+      if (host === "") return fail(403, "HostNotAllowed", NO_HOST_MESSAGE)
       if (!r.hosts.has(hostName(host))) {
         return fail(
           403,
@@ -161,23 +162,26 @@ export const createAccess = (options: AccessOptions): Access => {
           `Origin "${origin}" may not call this server. Add it to server.cors in the config to allow it.`,
         )
       }
-      // A cross-site page can still make the browser send a request without an Origin: `<img>`,
+      // Another page can still make the browser send a request without an Origin: `<img>`,
       // `<script>` or a frame pointing at the API. It could not read the answer, but it could hold
-      // event streams open or probe the API; the browser's own Fetch Metadata says so. Only a
-      // top-level navigation (a link the user follows) may come from another site.
+      // event streams open or probe the API; the browser's own Fetch Metadata says where it comes
+      // from. "same-site" counts as foreign too: for a browser every port of localhost is the same
+      // site, so any other local web app would pass. Only a top-level navigation (a link the user
+      // follows) may come from elsewhere; the app itself is same-origin (through Vite's proxy too).
+      const site = request.headers.get("sec-fetch-site")
       if (
         origin === null &&
-        request.headers.get("sec-fetch-site") === "cross-site" &&
+        (site === "cross-site" || site === "same-site") &&
         !(
           request.headers.get("sec-fetch-mode") === "navigate" &&
           request.headers.get("sec-fetch-dest") === "document"
         ) &&
-        new URL(request.url).pathname.startsWith("/global/")
+        url.pathname.startsWith("/global/")
       ) {
         return fail(
           403,
           "CrossSiteNotAllowed",
-          `A page on another site may not embed or load this server's API (Sec-Fetch-Site: cross-site, ` +
+          `A page of another origin may not embed or load this server's API (Sec-Fetch-Site: ${site}, ` +
             `Sec-Fetch-Dest: ${request.headers.get("sec-fetch-dest") ?? "none"}).`,
         )
       }
@@ -192,7 +196,6 @@ export const createAccess = (options: AccessOptions): Access => {
         if (cors !== null) corsHeaders(headers, cors)
         return new Response(null, { status: 204, headers })
       }
-      const url = new URL(request.url)
       if (!authorized(request, url)) {
         const response = fail(
           401,
@@ -239,8 +242,8 @@ export const createAccess = (options: AccessOptions): Access => {
  */
 export const accessMiddleware =
   (access: Access): Middleware =>
-  async (request, _context, next) =>
-    access.check(request) ?? access.decorate(request, await next())
+  async (request, context, next) =>
+    access.check(request, context.url) ?? access.decorate(request, await next())
 
 /**
  * Refuses to start on a non-loopback address without a password. Returns the message to print
@@ -265,6 +268,9 @@ export const bindRefusal = (hostname: string, password: string | undefined): str
     `  or bind a loopback address: --hostname 127.0.0.1`
   )
 }
+
+/** The answer to a request without a Host header (HTTP/1.1 requires one). */
+export const NO_HOST_MESSAGE = "The request has no Host header."
 
 /** Whether an address or name only reaches this machine. */
 export const isLoopback = (hostname: string): boolean => {

@@ -14,7 +14,7 @@ import { EventBus } from "../event/bus.ts"
 import { EventLog } from "../event/log.ts"
 import { Readiness } from "../health/service.ts"
 import { EventStreams } from "../stream/service.ts"
-import { accessMiddleware, bindRefusal, createAccess, PASSWORD_ENV } from "./access.ts"
+import { accessMiddleware, bindRefusal, createAccess, NO_HOST_MESSAGE, PASSWORD_ENV } from "./access.ts"
 import type { AppServices, Middleware, RequestContext } from "./context.ts"
 import { errorResponse } from "./json.ts"
 import { composePipeline } from "./pipeline.ts"
@@ -153,7 +153,7 @@ const badHost = (request: Request): Response => {
     403,
     "HostNotAllowed",
     host === null || host === ""
-      ? "The request has no Host header."
+      ? NO_HOST_MESSAGE
       : `Host ${JSON.stringify(host)} is not a valid host name; ` +
           `use the bound address or a loopback name, with a numeric port.`,
   )
