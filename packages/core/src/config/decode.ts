@@ -17,8 +17,8 @@ const isUtf16Bom = (bytes: Uint8Array): boolean =>
   (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)
 
 /**
- * Decodes a config file's bytes as UTF-8 (a leading byte order mark is kept for `parseJsonc`, which
- * skips it). Throws `ConfigInvalid` naming `file` when they are not UTF-8: the line and column of the
+ * Decodes a config file's bytes as UTF-8, dropping a leading UTF-8 byte order mark (`parseJsonc`
+ * skips one too, for text that did not come through here). Throws `ConfigInvalid` naming `file` when they are not UTF-8: the line and column of the
  * first bad byte, or that the file is UTF-16. `loadConfig` reads every file through it; a watcher that
  * re-reads the file should too.
  *
