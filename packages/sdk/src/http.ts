@@ -37,6 +37,18 @@ export function resolveBaseUrl(baseUrl: string | URL): string {
       `createTetherClient: baseUrl must be http: or https:, got ${JSON.stringify(url.href)}`,
     )
   }
+  // Requests are sent to origin + path only: credentials or a query here would be dropped unsaid.
+  if (url.username !== "" || url.password !== "") {
+    throw new TypeError(
+      "createTetherClient: baseUrl must not carry credentials (user:password@); pass the password as { password }",
+    )
+  }
+  if (url.search !== "" || url.hash !== "") {
+    throw new TypeError(
+      `createTetherClient: baseUrl must not have a query or fragment, got ${JSON.stringify(`${url.search}${url.hash}`)}; ` +
+        "pass the password as { password }",
+    )
+  }
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`
 }
 

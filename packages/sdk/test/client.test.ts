@@ -165,6 +165,14 @@ describe("createTetherClient: HTTP calls", () => {
     expect(() => createTetherClient({ baseUrl: "not a url" })).toThrow('baseUrl "not a url" is not a URL')
     expect(() => createTetherClient({ baseUrl: "ftp://x" })).toThrow("http: or https:")
     expect(() => createTetherClient({ baseUrl: "http://x", password: "" })).toThrow("password")
+    // What would be dropped from every request is refused instead: credentials, a query, a fragment.
+    expect(() => createTetherClient({ baseUrl: "http://me:pw@127.0.0.1:4096" })).toThrow(
+      "baseUrl must not carry credentials (user:password@); pass the password as { password }",
+    )
+    expect(() => createTetherClient({ baseUrl: "http://127.0.0.1:4096/?token=pw" })).toThrow(
+      'baseUrl must not have a query or fragment, got "?token=pw"',
+    )
+    expect(() => createTetherClient({ baseUrl: "http://127.0.0.1:4096/#x" })).toThrow("query or fragment")
     expect(createTetherClient({ baseUrl: "http://127.0.0.1:4096/prefix///" }).baseUrl).toBe(
       "http://127.0.0.1:4096/prefix",
     )
