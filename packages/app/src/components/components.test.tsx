@@ -71,17 +71,23 @@ describe("ConnectionPanel", () => {
     expect(resume?.previousElementSibling?.textContent).toBe("Resume point")
   })
 
-  test("an open stream whose heartbeat is overdue says so before the SDK's watchdog gives up on it", async () => {
-    let offset = 0
+  /** The panel on a provider whose clock runs `clock.offset` ms behind: frames land "that long ago". */
+  const mountPanelWithClock = async () => {
+    const clock = { offset: 0 }
     const { server, root, deliver } = await mount(
       () => <ConnectionPanel />,
-      () => Date.now() - offset,
+      () => Date.now() - clock.offset,
     )
     const panel = () => root.querySelector("[data-connection-state]") as HTMLElement
     const age = () => root.querySelector("[data-field='heartbeat-age']")?.textContent ?? ""
+    return { server, deliver, panel, age, clock }
+  }
+
+  test("an open stream whose heartbeat is overdue says so before the SDK's watchdog gives up on it", async () => {
+    const { server, deliver, panel, age, clock } = await mountPanelWithClock()
     // The connect and the last heartbeat were received 1.8 s ago: one heartbeat is missing, yet the
     // stream is still "open" (the SDK gives up on it after 2.5 s).
-    offset = 1800
+    clock.offset = 1800
     await deliver(() => {
       server.connect(1000)
       server.send("server.heartbeat", { heartbeat_ms: 1000 }, "")
@@ -91,7 +97,7 @@ describe("ConnectionPanel", () => {
     expect(panel().dataset.heartbeatLate).toBe("true")
     expect(age()).toContain("overdue")
     // A heartbeat now: on time again.
-    offset = 0
+    clock.offset = 0
     await deliver(() => server.send("server.heartbeat", { heartbeat_ms: 1000 }, ""))
     await settle(() => panel().dataset.heartbeatLate === "false", 1000)
     expect(panel().dataset.heartbeatLate).toBe("false")
@@ -99,16 +105,10 @@ describe("ConnectionPanel", () => {
   })
 
   test("a heartbeat raised by config.updated is not called overdue during the first, longer gap", async () => {
-    let offset = 0
-    const { server, root, deliver } = await mount(
-      () => <ConnectionPanel />,
-      () => Date.now() - offset,
-    )
-    const panel = () => root.querySelector("[data-connection-state]") as HTMLElement
-    const age = () => root.querySelector("[data-field='heartbeat-age']")?.textContent ?? ""
+    const { server, deliver, panel, age, clock } = await mountPanelWithClock()
     // The last 1 s heartbeat and the raise to 10 s arrived 1.8 s ago. At the old interval that silence is
     // overdue (the test above); the server's next heartbeat comes 10 s after its last one.
-    offset = 1800
+    clock.offset = 1800
     await deliver(() => {
       server.connect(1000)
       server.send("server.heartbeat", { heartbeat_ms: 1000 }, "")
