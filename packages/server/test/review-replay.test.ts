@@ -12,7 +12,7 @@ import { startServer, type TetherServer } from "../src/index.ts"
 import { Connection } from "../src/stream/connection.ts"
 import { FrameCache } from "../src/stream/frame-cache.ts"
 import { REPLAY_PAGE, startStream } from "../src/stream/replay.ts"
-import { parseFrames, type SseEvent } from "./helpers/sse.ts"
+import { parseFrames, readWithin, type SseEvent } from "./helpers/sse.ts"
 
 const servers: TetherServer[] = []
 const cleanups: (() => void)[] = []
@@ -36,14 +36,7 @@ const readUntil = async (
     while (!done(events)) {
       const left = deadline - Date.now()
       if (left <= 0) throw new Error(`deadline passed after ${events.length} events`)
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const chunk = await Promise.race([
-        reader.read(),
-        new Promise<"timeout">((resolve) => {
-          timer = setTimeout(() => resolve("timeout"), left)
-        }),
-      ])
-      clearTimeout(timer)
+      const chunk = await readWithin(reader, left)
       if (chunk === "timeout") throw new Error(`deadline passed after ${events.length} events`)
       if (chunk.done) throw new Error(`stream ended after ${events.length} events`)
       buffer += decoder.decode(chunk.value, { stream: true })

@@ -65,6 +65,24 @@ export interface SseConnection {
   close(): void
 }
 
+/** The reader's next chunk, or `"timeout"` when none comes within `ms`. */
+export const readWithin = async <T>(
+  reader: ReadableStreamDefaultReader<T>,
+  ms: number,
+): Promise<ReadableStreamDefaultReadResult<T> | "timeout"> => {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    return await Promise.race([
+      reader.read(),
+      new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), ms)
+      }),
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** Opens `GET /global/event`. */
 export const connectSse = async (
   baseUrl: string,
@@ -90,14 +108,7 @@ export const connectSse = async (
     while (queue.length === 0 && !done) {
       const left = deadline - Date.now()
       if (left <= 0) throw new Error(`no SSE event within ${timeoutMs} ms`)
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const chunk = await Promise.race([
-        reader.read(),
-        new Promise<"timeout">((resolve) => {
-          timer = setTimeout(() => resolve("timeout"), left)
-        }),
-      ])
-      clearTimeout(timer)
+      const chunk = await readWithin(reader, left)
       if (chunk === "timeout") throw new Error(`no SSE event within ${timeoutMs} ms`)
       if (chunk.done) {
         done = true
