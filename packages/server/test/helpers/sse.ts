@@ -69,7 +69,7 @@ export interface SseConnection {
 export const readWithin = async <T>(
   reader: ReadableStreamDefaultReader<T>,
   ms: number,
-): Promise<ReadableStreamDefaultReadResult<T> | "timeout"> => {
+): Promise<Awaited<ReturnType<ReadableStreamDefaultReader<T>["read"]>> | "timeout"> => {
   let timer: ReturnType<typeof setTimeout> | undefined
   try {
     return await Promise.race([
