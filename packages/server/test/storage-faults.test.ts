@@ -92,7 +92,14 @@ test("disk full (a real 8 MiB tmpfs): readiness fails on the store check; freed,
       out += new TextDecoder().decode(chunk.value)
     }
     const base = out.match(/tether listening on (http:\/\/\S+)/)?.[1]
-    if (base === undefined) throw new Error(`the server did not listen: ${out} ${stderr}`)
+    if (base === undefined) {
+      proc.kill("SIGKILL")
+      await proc.exited
+      await Bun.sleep(50)
+      throw new Error(
+        `the server did not listen (this test needs Linux with util-linux's unshare, run as root or with unprivileged user namespaces): ${out} ${stderr}`,
+      )
+    }
     // The server's view of the tmpfs, from outside its mount namespace.
     const disk = `/proc/${proc.pid}/root${mount}`
     expect(statfsSync(disk).blocks * statfsSync(disk).bsize).toBe(8 * 1024 * 1024)
