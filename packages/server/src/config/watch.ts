@@ -367,7 +367,7 @@ export class ConfigWatch extends Context.Service<ConfigWatch, ConfigFile>()("@te
       const bus = yield* EventBus
       const file = makeConfigFile({
         live: { current: live.current, set: (next) => Effect.runPromise(live.set(next)) },
-        publish: (input) => Effect.runPromise(bus.publish(input)),
+        publish: (input) => Effect.runPromise(bus.announce(input)),
         path: live.path,
       })
       // Attached before the server listens: an edit made right after the listening line is seen.
