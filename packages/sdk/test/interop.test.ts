@@ -184,3 +184,21 @@ describe("a response without a body", () => {
     expect(stream.handle.status().state).not.toBe("closed")
   })
 })
+
+test("the events of one chunk reach onMessage back to back, in one task (README: Delivery and the event loop)", async () => {
+  const srv = startRawHttpServer((_request, index) =>
+    index === 0 ? `${frame("a", "1")}${frame("b", "2")}${frame("c", "3")}` : "",
+  )
+  cleanups.push(() => srv.stop())
+  const order: string[] = []
+  const stream = open(srv.url, {
+    onMessage: (message) => {
+      order.push(message.data)
+      // Queued after the first event: a task between events would run it before the second.
+      if (message.data === "a") setImmediate(() => order.push("task"))
+    },
+  })
+  await waitFor("three messages and the task", () => order.length === 4)
+  expect(order).toEqual(["a", "b", "c", "task"])
+  expect(stream.handle.status().lastEventId).toBe("3")
+})

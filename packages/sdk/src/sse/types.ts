@@ -94,7 +94,11 @@ export interface StreamStatus {
 
 /** Options of `openEventStream`. */
 export interface OpenEventStreamOptions {
-  /** Called for every event, in order. Also available as the handle's async iterator. */
+  /**
+   * Called for every event, in order. Also available as the handle's async iterator. The events of one network
+   * chunk are delivered back to back in one task (a browser's EventSource gives each its own task): a handler
+   * that needs the page to render between events queues them and works in its own tasks (see the README).
+   */
   onMessage?: (message: SseMessage) => void
   /** Called with the new status on every change (state, attempt, retry time, last event time and id, error). */
   onStatus?: (status: StreamStatus) => void
