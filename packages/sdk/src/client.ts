@@ -27,7 +27,10 @@ export interface TetherClientOptions {
   baseUrl: string | URL
   /** The server's `TETHER_SERVER_PASSWORD`, sent as `Authorization: Bearer …` on every call and on the event stream. */
   password?: string
-  /** The `fetch` to use. Default `globalThis.fetch`. */
+  /**
+   * The `fetch` to use. Default `globalThis.fetch`. It receives `init.headers` as a plain object (lower-case
+   * names), so a wrapper may spread it: `{ ...init, headers: { ...init.headers, "X-Trace": id } }`.
+   */
   fetch?: typeof fetch
   /** Extra headers for every request. */
   headers?: HeadersInit
