@@ -7,19 +7,13 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
+import { type RunResult, run as runCommand } from "../pack-check/run.ts"
 import { ROOT } from "../pack-check/workspace.ts"
-
-/** A command's outcome: its exit code and its output as text. */
-export interface Ran {
-  code: number
-  stdout: string
-  stderr: string
-}
 
 /** A scratch repository: its folder, a runner bound to it, and `remove()` for the test's cleanup. */
 export interface ScratchRepo {
   dir: string
-  run(command: string[], options?: { env?: Record<string, string>; timeoutMs?: number }): Promise<Ran>
+  run(command: string[], options?: { env?: Record<string, string>; timeoutMs?: number }): Promise<RunResult>
   remove(): void
 }
 
@@ -43,22 +37,12 @@ const git = ["git", "-c", "user.name=Tether Test", "-c", "user.email=test@tether
  */
 export async function scratchRepo(): Promise<ScratchRepo> {
   const dir = mkdtempSync(join(tmpdir(), "tether-scratch-repo-"))
-  const run: ScratchRepo["run"] = async (command, options = {}) => {
-    const proc = Bun.spawn(command, {
+  const run: ScratchRepo["run"] = (command, options = {}) =>
+    runCommand(command, {
       cwd: dir,
-      env: { ...process.env, CI: "true", ...options.env },
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-      timeout: options.timeoutMs ?? 60_000,
+      env: { CI: "true", ...options.env },
+      timeoutMs: options.timeoutMs ?? 60_000,
     })
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(proc.stdout).text(),
-      new Response(proc.stderr).text(),
-      proc.exited,
-    ])
-    return { code, stdout, stderr }
-  }
   const remove = () => rmSync(dir, { recursive: true, force: true })
   try {
     const listed = Bun.spawnSync(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
