@@ -25,7 +25,7 @@ export interface Expectations {
   extraFiles?: string[]
 }
 
-/** Expectations of Tether's packages, from the design notes. */
+/** Expectations of Tether's packages, from their READMEs and docs/ (what each one ships). */
 export const EXPECTATIONS: Record<string, Expectations> = {
   // The README tells users to point "$schema" at node_modules/@tether/core/schema/tether.schema.json.
   "@tether/core": { extraFiles: ["schema/tether.schema.json"] },
