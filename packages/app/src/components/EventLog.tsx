@@ -1,7 +1,7 @@
 /**
  * The live event log. Virtualised: only the rows in view (plus a small margin) are in the DOM, so a log
  * of 100 000 events scrolls and updates as fast as one of 100. Each rendered row carries the
- * `data-event-id` and `data-event-type` test hooks of DESIGN.md.
+ * `data-event-id` and `data-event-type` test hooks (the app README's "Test hooks").
  */
 import {
   createEffect,

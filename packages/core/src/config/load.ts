@@ -1,5 +1,5 @@
 /**
- * Finds, reads and validates the config file, in the lookup order of DESIGN.md.
+ * Finds, reads and validates the config file, in the lookup order of docs/config.md.
  *
  * @module
  */

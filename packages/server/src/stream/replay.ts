@@ -44,7 +44,7 @@ export interface StreamStart {
  *
  * Resolves once the first frames are queued (`null`), or with the error that kept the log from being
  * read before any frame went out: the connection is then ended and the caller answers 503 instead.
- * Why before: `server.connected` is a frame, and every frame resets the client's backoff (DESIGN), so
+ * Why before: `server.connected` is a frame, and every frame resets a client's backoff (docs/protocol.md), so
  * a stream opened and then dropped for a failing log would bring every client back every 500 ms.
  * A failure later (a replay page) ends the connection; the client resumes from what it got.
  */
