@@ -4,6 +4,7 @@
  * In order, for every request:
  * 1. `Host` must be the bound address, a loopback name (`localhost`, `127.0.0.1`, `[::1]`) or one of
  *    `server.allowed_hosts`, with any port; else 403 (a DNS-rebinding page reaches us under its own name).
+ *    More than one `Host` header: 400.
  * 2. An `Origin` must be the server's own or one of `server.cors`; else 403. Allowed cross-origin
  *    requests get CORS headers; their preflights (`OPTIONS` + `Access-Control-Request-Method`) are
  *    answered here with 204, before authentication (browsers never send credentials on a preflight).
@@ -145,6 +146,10 @@ export const createAccess = (options: AccessOptions): Access => {
       const r = current()
       const host = (request.headers.get("host") ?? "").toLowerCase()
       if (host === "") return fail(403, "HostNotAllowed", NO_HOST_MESSAGE)
+      // Bun joins repeated headers with ", ", and no host name contains a comma: this is two Host
+      // headers. RFC 9112 §3.2 asks for 400: a proxy and we could each read a different one, and the
+      // allow-list would vouch for the harmless one (`Host: localhost:1` + `Host: evil.com`).
+      if (host.includes(",")) return fail(400, "HostNotAllowed", TWO_HOSTS_MESSAGE)
       if (!r.hosts.has(hostName(host))) {
         return fail(
           403,
@@ -268,6 +273,10 @@ export const bindRefusal = (hostname: string, password: string | undefined): str
     `  or bind a loopback address: --hostname 127.0.0.1`
   )
 }
+
+/** The answer to a request with more than one Host header. */
+const TWO_HOSTS_MESSAGE =
+  "The request has more than one Host header (or a Host with a comma); send exactly one Host."
 
 /** The answer to a request without a Host header (HTTP/1.1 requires one). */
 export const NO_HOST_MESSAGE = "The request has no Host header."
