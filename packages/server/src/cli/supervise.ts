@@ -18,6 +18,7 @@ import { createServer } from "node:net"
 import { loadConfig } from "@tether/core"
 import { Effect } from "effect"
 import { DEFAULT_READY_DEADLINE_MS } from "../health/readiness.ts"
+import { PASSWORD_ENV, passwordRefusal } from "../http/access.ts"
 import { ExitCode } from "./run-main.ts"
 
 /** The supervisor's own flags (removed from the child's command line), with their defaults. */
@@ -196,6 +197,9 @@ export const runSupervisor = async (args: readonly string[], io: SuperviseIo = {
   let hostname: string
   let port: number
   try {
+    // Refused here too, before any child: a child would refuse it anyway, and every poll would fail.
+    const refusal = passwordRefusal(env[PASSWORD_ENV])
+    if (refusal !== null) throw new Error(`tether: ${refusal}`)
     parsed = parseSuperviseArgs(args)
     const fromConfig =
       parsed.port === undefined || parsed.hostname === undefined
@@ -221,7 +225,7 @@ export const runSupervisor = async (args: readonly string[], io: SuperviseIo = {
   const childArgs = [...withoutFlag(parsed.childArgs, "--port"), "--port", String(port)]
   const command = io.command ?? [process.execPath, ...process.execArgv, process.argv[1] ?? "tether"]
   const readyUrl = `http://${connectHost(hostname)}:${port}/global/health/ready`
-  const password = env.TETHER_SERVER_PASSWORD
+  const password = env[PASSWORD_ENV]
   const headers: Record<string, string> = password ? { authorization: `Bearer ${password}` } : {}
 
   const stop = new AbortController()
