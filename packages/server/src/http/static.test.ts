@@ -27,6 +27,11 @@ describe("the built app at /", () => {
     expect(index.headers.get("content-type")).toMatch(/^text\/html/)
     expect(index.headers.get("cache-control")).toBe("no-cache")
     expect(await index.text()).toContain("<title>Tether</title>")
+    // No other site may frame the app; the policy the built app satisfies (checked in Chromium by the app's csp.e2e.ts).
+    expect(index.headers.get("x-frame-options")).toBe("DENY")
+    expect(index.headers.get("content-security-policy")).toContain("frame-ancestors 'none'")
+    expect(index.headers.get("content-security-policy")).toContain("script-src 'self'")
+    expect(index.headers.get("x-content-type-options")).toBe("nosniff")
     const js = await fetch(`${server.url}/assets/index-abc123.js`)
     expect(js.headers.get("content-type")).toMatch(/javascript/)
     expect(js.headers.get("cache-control")).toContain("immutable")
