@@ -41,6 +41,13 @@ const main = (argv: readonly string[]): Effect.Effect<void, unknown> => {
 // Relative paths (--config, --data-dir, validate's PATH, ./tether.jsonc) are meant from where the user
 // typed the command, which `bun run tether` from a sub-folder is not.
 const here = userDirectory(process.env, process.cwd())
-if (here !== process.cwd()) process.chdir(here)
+try {
+  if (here !== process.cwd()) process.chdir(here)
+} catch (error) {
+  // That folder is gone or unreadable: say so, and keep the script's own directory.
+  process.stderr.write(
+    `tether: cannot work from ${here} (${error instanceof Error ? error.message : error}); using ${process.cwd()}\n`,
+  )
+}
 
 runMain(main(process.argv.slice(2)))
