@@ -205,7 +205,8 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
       const inUse = path !== null
       const target = path ?? join(defaultConfigDir(options.env ?? process.env), CREATED_CONFIG_NAME)
       // Read, edit, and write only if the file still holds what was read (checked right before the
-      // rename); else the edit is made again on what the file holds now, so a hand edit is never lost.
+      // rename); else the edit is made again on what the file holds now, so a hand edit made meanwhile
+      // is kept. Only one landing between that last look and the rename can still be overwritten.
       for (let attempt = 1; ; attempt++) {
         const before = await readSettled(target, inUse)
         noteFileAddress(before, target)
