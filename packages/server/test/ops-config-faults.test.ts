@@ -106,6 +106,7 @@ test("a config swapped for a symlink to /dev/zero: the watcher and PATCH refuse 
     }
     await Bun.sleep(50)
   }
+  console.log(`/dev/zero swap: RSS ${before.toFixed(0)} MiB before, ${peak.toFixed(0)} MiB at most over 3 s`)
   expect(peak - before).toBeLessThan(300)
   const [line] = await server.waitFor("stderr", /Cannot read config file .*/, 5000)
   expect(line).toContain(`${file}: it is a symbolic link to /dev/zero, a character device`)
@@ -127,7 +128,9 @@ test("a FIFO in place of the config: PATCH and the watcher refuse it at once, la
   const [line] = await server.waitFor("stderr", /Cannot read config file .*/, 5000)
   expect(line).toContain(`${file}: it is a FIFO (named pipe); a config file must be a regular file`)
   for (const heartbeat of [2000, 3000]) {
+    const sentAt = performance.now()
     const response = await patch(base, { server: { event_stream: { heartbeat_ms: heartbeat } } }, 5000)
+    console.log(`FIFO: PATCH answered ${response.status} in ${(performance.now() - sentAt).toFixed(1)} ms`)
     expect(response.status).toBe(409)
     expect((await errorOf(response)).message).toContain("it is a FIFO (named pipe)")
   }
@@ -141,6 +144,7 @@ test("a FIFO in place of the config: PATCH and the watcher refuse it at once, la
   const startedAt = Date.now()
   server.proc.kill("SIGTERM")
   const exited = await Promise.race([server.proc.exited, Bun.sleep(8000).then(() => "hung" as const)])
+  console.log(`FIFO: SIGTERM to exit ${Date.now() - startedAt} ms`)
   expect(exited).toBe(0)
   expect(Date.now() - startedAt).toBeLessThan(8000)
 }, 40_000)
