@@ -8,7 +8,7 @@
  *   `~/.config/tether`), the last place the lookup searches, so the next start finds it too.
  *   The file in use is never rewritten from scratch: empty or missing, the PATCH waits for it to hold a
  *   config again (an editor's truncate-then-write), then answers `ConfigConflict`. A hand edit that lands
- *   between the read and the write is seen right before the rename and the patch is made again on it.
+ *   between the read and the write is seen by `writeAtomically` and the patch is made again on it.
  * - `start` (the watcher): a hand edit of the file while the server runs is picked up. A valid edit
  *   applies like a PATCH; an invalid one is logged with the core's message and the running config is kept.
  *
@@ -204,9 +204,9 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
       if (refusal !== null) throw new ConfigInvalid(null, [{ path: "server.hostname", message: refusal }])
       const inUse = path !== null
       const target = path ?? join(defaultConfigDir(options.env ?? process.env), CREATED_CONFIG_NAME)
-      // Read, edit, and write only if the file still holds what was read (checked right before the
-      // rename); else the edit is made again on what the file holds now, so a hand edit made meanwhile
-      // is kept. Only one landing between that last look and the rename can still be overwritten.
+      // Read, edit, and write only if the file still holds what was read (`writeAtomically` checks it
+      // with no gap left); else the edit is made again on what the file holds now, so a hand edit made
+      // meanwhile is kept.
       for (let attempt = 1; ; attempt++) {
         const before = await readSettled(target, inUse)
         noteFileAddress(before, target)
@@ -220,12 +220,10 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
         }
         if (before === null) text = `${NEW_FILE_HEADER}${text}`
         const fileConfig = parseConfigText(text, target)
-        const written = await writeAtomically(
-          target,
-          text,
-          async () => (await readForPatch(target)) === before,
-        ).catch((error: unknown) => {
-          throw error instanceof ConfigFileError ? new ConfigFileConflict(error) : error
+        const written = await writeAtomically(target, text, before).catch((error: unknown) => {
+          throw error instanceof ConfigFileError || error instanceof ConfigInvalid
+            ? new ConfigFileConflict(error)
+            : error
         })
         if (written) {
           // Set after the write: the watcher's read is queued behind this task, so it sees the new text.

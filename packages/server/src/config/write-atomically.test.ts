@@ -16,11 +16,14 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ConfigFileError } from "@tether/core"
 import { deviceNode } from "../../test/helpers/device-node.ts"
+import { exchangePaths } from "./exchange.ts"
 import { writeAtomically } from "./write-atomically.ts"
 
 let dir: string
+let file: string
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "tether-write-"))
+  file = join(dir, "tether.jsonc")
 })
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true })
@@ -29,51 +32,84 @@ afterEach(() => {
 /** Temp files left in the directory (there must never be any). */
 const leftovers = (): string[] => readdirSync(dir).filter((name) => name.endsWith(".tmp"))
 
-const refusal = async (file: string): Promise<ConfigFileError> => {
-  const error = await writeAtomically(file, "{}\n").catch((e: unknown) => e)
+const refusal = async (path: string): Promise<ConfigFileError> => {
+  const error = await writeAtomically(path, "{}\n", null).catch((e: unknown) => e)
   expect(error).toBeInstanceOf(ConfigFileError)
   return error as ConfigFileError
 }
 
+/** An exchange that first lets `edit` run, as a hand edit landing after the last look would. */
+const editThenExchange =
+  (edit: () => void) =>
+  (a: string, b: string): boolean => {
+    edit()
+    edit = () => {}
+    return exchangePaths(a, b)
+  }
+
+const saveByRename = (text: string) => (): void => {
+  writeFileSync(join(dir, "saved"), text)
+  renameSync(join(dir, "saved"), file)
+}
+
 describe("writeAtomically", () => {
+  test("the exchange works on this machine's file system (else only the fallback below is exercised)", () => {
+    writeFileSync(join(dir, "a"), "A")
+    writeFileSync(join(dir, "b"), "B")
+    expect(exchangePaths(join(dir, "a"), join(dir, "b"))).toBe(true)
+    expect(readFileSync(join(dir, "a"), "utf8")).toBe("B")
+    expect(exchangePaths(join(dir, "a"), join(dir, "missing"))).toBe(false)
+    expect(readFileSync(join(dir, "a"), "utf8")).toBe("B")
+  })
+
   test("replaces the content, keeps the mode; through a symlink, replaces the target and keeps the link", async () => {
-    const file = join(dir, "tether.jsonc")
     writeFileSync(file, "{}\n")
     chmodSync(file, 0o600)
-    expect(await writeAtomically(file, '{ "server": {} }\n')).toBe(true)
+    expect(await writeAtomically(file, '{ "server": {} }\n', "{}\n")).toBe(true)
     expect(readFileSync(file, "utf8")).toBe('{ "server": {} }\n')
     expect(statSync(file).mode & 0o777).toBe(0o600)
     symlinkSync(file, join(dir, "link.jsonc"))
-    expect(await writeAtomically(join(dir, "link.jsonc"), "{}\n")).toBe(true)
+    expect(await writeAtomically(join(dir, "link.jsonc"), "{}\n", '{ "server": {} }\n')).toBe(true)
     expect(lstatSync(join(dir, "link.jsonc")).isSymbolicLink()).toBe(true)
     expect(readFileSync(file, "utf8")).toBe("{}\n")
     expect(leftovers()).toEqual([])
   })
 
-  test("`unchanged` answering false: nothing replaced, no temp file left", async () => {
-    const file = join(dir, "tether.jsonc")
-    writeFileSync(file, "{}\n")
-    expect(await writeAtomically(file, "new\n", async () => false)).toBe(false)
+  test("creates a file where none is; not over one created since", async () => {
+    expect(await writeAtomically(file, "{}\n", null)).toBe(true)
+    expect(readFileSync(file, "utf8")).toBe("{}\n")
+    expect(await writeAtomically(file, "new\n", null)).toBe(false)
     expect(readFileSync(file, "utf8")).toBe("{}\n")
     expect(leftovers()).toEqual([])
   })
 
-  test("a save by rename or an in-place write while `unchanged` looks: seen, nothing replaced", async () => {
-    const file = join(dir, "tether.jsonc")
+  test("a file that no longer holds what was read: nothing replaced", async () => {
+    writeFileSync(file, "{} // edited by hand\n")
+    expect(await writeAtomically(file, "patched\n", "{}\n")).toBe(false)
+    expect(readFileSync(file, "utf8")).toBe("{} // edited by hand\n")
+    expect(leftovers()).toEqual([])
+  })
+
+  test("a save by rename after the last look: put back in place, nothing lost", async () => {
     writeFileSync(file, "{}\n")
-    const renamed = await writeAtomically(file, "patched\n", async () => {
-      writeFileSync(join(dir, "saved"), "{} // saved by rename\n")
-      renameSync(join(dir, "saved"), file)
-      return true
-    })
-    expect(renamed).toBe(false)
+    const exchange = editThenExchange(saveByRename("{} // saved by rename\n"))
+    expect(await writeAtomically(file, "patched\n", "{}\n", exchange)).toBe(false)
     expect(readFileSync(file, "utf8")).toBe("{} // saved by rename\n")
-    const inPlace = await writeAtomically(file, "patched\n", async () => {
-      writeFileSync(file, "{} // written in place, longer\n")
-      return true
-    })
-    expect(inPlace).toBe(false)
-    expect(readFileSync(file, "utf8")).toBe("{} // written in place, longer\n")
+    expect(leftovers()).toEqual([])
+  })
+
+  test("an in-place write of the same length after the last look: put back in place, nothing lost", async () => {
+    writeFileSync(file, "{} // first\n")
+    const exchange = editThenExchange(() => writeFileSync(file, "{} // other\n"))
+    expect(await writeAtomically(file, "patched\n", "{} // first\n", exchange)).toBe(false)
+    expect(readFileSync(file, "utf8")).toBe("{} // other\n")
+    expect(leftovers()).toEqual([])
+  })
+
+  test("without an exchange (another OS), a plain rename after the last look", async () => {
+    writeFileSync(file, "{}\n")
+    expect(await writeAtomically(file, "patched\n", "{}\n", () => false)).toBe(true)
+    expect(readFileSync(file, "utf8")).toBe("patched\n")
     expect(leftovers()).toEqual([])
   })
 
@@ -83,9 +119,9 @@ describe("writeAtomically", () => {
     expect((await refusal(fifo)).message).toBe(
       `Cannot write config file ${fifo}: only a regular file is ever replaced`,
     )
-    symlinkSync(fifo, join(dir, "tether.jsonc"))
-    expect((await refusal(join(dir, "tether.jsonc"))).message).toBe(
-      `Cannot write config file ${join(dir, "tether.jsonc")} (a symbolic link to ${fifo}): only a regular file is ever replaced`,
+    symlinkSync(fifo, file)
+    expect((await refusal(file)).message).toBe(
+      `Cannot write config file ${file} (a symbolic link to ${fifo}): only a regular file is ever replaced`,
     )
     expect(statSync(fifo).isFIFO()).toBe(true)
     const device = deviceNode(dir)
@@ -95,15 +131,13 @@ describe("writeAtomically", () => {
     expect(leftovers()).toEqual([])
   })
 
-  test("a regular file swapped for a FIFO while `unchanged` looks: refused, the FIFO stays", async () => {
-    const file = join(dir, "tether.jsonc")
+  test("a FIFO renamed in place after the last look: put back, never replaced", async () => {
     writeFileSync(file, "{}\n")
-    const error = await writeAtomically(file, "patched\n", async () => {
+    const exchange = editThenExchange(() => {
       expect(spawnSync("mkfifo", [join(dir, "pipe")]).status).toBe(0)
       renameSync(join(dir, "pipe"), file)
-      return true
-    }).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(ConfigFileError)
+    })
+    expect(await writeAtomically(file, "patched\n", "{}\n", exchange)).toBe(false)
     expect(statSync(file).isFIFO()).toBe(true)
     expect(leftovers()).toEqual([])
   })
