@@ -39,6 +39,10 @@ export type ShareMessage =
   | { readonly t: "status"; readonly term: string; readonly status: WireStatus }
   /** A member's page woke up (`online`, visible again): a holder waiting to reconnect tries now. */
   | { readonly t: "kick" }
+  /** A follower heard nothing from the holder for a while: is it still there? */
+  | { readonly t: "probe"; readonly from: string }
+  /** The holder's answer to a probe. */
+  | { readonly t: "alive"; readonly term: string }
 
 export function toWireStatus(status: StreamStatus): WireStatus {
   const { error, ...rest } = status
@@ -65,5 +69,14 @@ export function fromWireStatus(status: WireStatus): StreamStatus {
 export function isShareMessage(data: unknown): data is ShareMessage {
   if (typeof data !== "object" || data === null) return false
   const t = (data as { t?: unknown }).t
-  return t === "hello" || t === "welcome" || t === "holder" || t === "event" || t === "status" || t === "kick"
+  return (
+    t === "hello" ||
+    t === "welcome" ||
+    t === "holder" ||
+    t === "event" ||
+    t === "status" ||
+    t === "kick" ||
+    t === "probe" ||
+    t === "alive"
+  )
 }

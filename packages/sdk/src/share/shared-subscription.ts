@@ -34,6 +34,12 @@ import { isShareMessage, type ShareMessage } from "./protocol.ts"
 import { createRecentIds } from "./recent-ids.ts"
 import { type LockManagerLike, sharingLocks } from "./support.ts"
 
+/** A follower that heard nothing from the holder for this long asks whether it is there. */
+export const PROBE_AFTER_MS = 500
+/** …and takes the stream over when no answer came this long after asking. */
+export const STEAL_AFTER_MS = 500
+const WATCH_EVERY_MS = 125
+
 interface PageTarget {
   addEventListener(type: string, listener: (event: { persisted?: boolean }) => void): void
   removeEventListener(type: string, listener: (event: { persisted?: boolean }) => void): void
@@ -92,6 +98,7 @@ function member(
   let stream: Subscription | undefined
   let generation = 0
   let stopWake = () => {}
+  let groupName: string | undefined
 
   const emitStatus = (status: StreamStatus) => {
     current = { ...status, role }
@@ -155,29 +162,80 @@ function member(
     role = "follower"
   }
 
-  const requestLock = (name: string) => {
+  /**
+   * Queues for the group's lock (or, `steal`ing, takes it from a holder that stopped answering). Losing
+   * a held lock to a steal (this tab was frozen or hung) makes this member a follower again.
+   */
+  const requestLock = (name: string, steal = false) => {
+    lockRequest?.abort()
     const request = new AbortController()
     lockRequest = request
+    let held = false
+    // The Web Locks API refuses `steal` together with `signal`.
     locks
-      .request(name, { signal: request.signal }, () => {
+      .request(name, steal ? { steal: true } : { signal: request.signal }, () => {
         if (closed || paused || lockRequest !== request) return Promise.resolve()
+        held = true
         return new Promise<void>((resolve) => {
           releaseLock = resolve
           takeOver()
         })
       })
-      // Aborted when this member leaves or pauses before its turn came.
-      .catch(() => {})
+      .catch(() => {
+        // Aborted before its turn (this member left or paused), or stolen while held.
+        if (!held || closed || paused || lockRequest !== request) return
+        stepDown()
+        rejoin(name)
+      })
+  }
+
+  const rejoin = (name: string) => {
+    inbox.reset()
+    heard()
+    inbox.hello()
+    requestLock(name)
+  }
+
+  // Liveness of the holder, for a holder frozen or hung without a `freeze` event (the browser or a
+  // debugger froze it, or a long task blocks it): a follower that heard nothing for PROBE_AFTER_MS asks,
+  // and one that got no answer STEAL_AFTER_MS later takes the lock. A holder answers from its message
+  // handler, which no timer throttling delays, so a hidden but running holder keeps the stream.
+  let lastHeardAt = Date.now()
+  let probeAt: number | undefined
+  let probing = false
+  const heard = () => {
+    lastHeardAt = Date.now()
+    probeAt = undefined
+    probing = false
+  }
+  const watchHolder = () => {
+    if (closed || paused || role !== "follower" || groupName === undefined) return
+    const now = Date.now()
+    if (probeAt !== undefined) {
+      if (now - probeAt < STEAL_AFTER_MS) return
+      if (probing) requestLock(groupName, true)
+      heard()
+      return
+    }
+    if (now - lastHeardAt < PROBE_AFTER_MS) return
+    probeAt = now
+    probing = true
+    post({ t: "probe", from: id })
   }
 
   const onMessage = (data: unknown) => {
     if (closed || paused || !isShareMessage(data)) return
     if (role !== "holder") {
+      if (data.t === "probe") {
+        // Another follower asked first: wait for the answer with it rather than ask again.
+        probeAt ??= Date.now()
+      } else if (data.t !== "hello" && data.t !== "kick") heard()
       inbox.receive(data)
       return
     }
     const state = current.state
-    if (data.t === "hello") {
+    if (data.t === "probe") post({ t: "alive", term: relay?.term ?? "" })
+    else if (data.t === "hello") {
       relay?.welcome(data)
       // A new subscription is a new attempt, as a stream of its own would be: a stream that ended
       // (a 401 before the password was fixed) or waits to reconnect tries again now.
@@ -188,11 +246,11 @@ function member(
   const join = (name: string) => {
     channel = new BroadcastChannel(name)
     channel.onmessage = (event: MessageEvent) => onMessage(event.data)
+    heard()
     inbox.hello()
     requestLock(name)
   }
 
-  let groupName: string | undefined
   // Freezing keeps timers and the event loop stopped: the lock must go to a tab that runs.
   // `pagehide`/`pageshow` with `persisted: false` are an unload and a first load: nothing to do then.
   const onFreeze = (event: { persisted?: boolean }) => {
@@ -205,11 +263,7 @@ function member(
   const onResume = (event: { persisted?: boolean }) => {
     if (closed || !paused || event.persisted === false) return
     paused = false
-    inbox.reset()
-    if (groupName !== undefined) {
-      inbox.hello()
-      requestLock(groupName)
-    }
+    if (groupName !== undefined) rejoin(groupName)
   }
   const page = pageTarget()
   page?.addEventListener("freeze", onFreeze)
@@ -218,6 +272,7 @@ function member(
   win?.addEventListener("pagehide", onFreeze)
   win?.addEventListener("pageshow", onResume)
 
+  const watcher = setInterval(watchHolder, WATCH_EVERY_MS)
   const onAbort = () => close()
   function close(): void {
     if (closed) return
@@ -228,6 +283,7 @@ function member(
     closed = true
     lockRequest?.abort()
     stopWake()
+    clearInterval(watcher)
     page?.removeEventListener("freeze", onFreeze)
     page?.removeEventListener("resume", onResume)
     win?.removeEventListener("pagehide", onFreeze)
@@ -238,6 +294,7 @@ function member(
   }
 
   if (options.signal?.aborted) {
+    clearInterval(watcher)
     closed = true
     current = { ...current, state: "closed" }
   } else {

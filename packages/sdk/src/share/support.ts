@@ -11,7 +11,7 @@
 export interface LockManagerLike {
   request(
     name: string,
-    options: { signal?: AbortSignal },
+    options: { signal?: AbortSignal; steal?: boolean },
     callback: (lock: unknown) => Promise<unknown>,
   ): Promise<unknown>
 }
