@@ -100,6 +100,8 @@ export const serveWorkspace = (workspace: { dataDir: string; configPath: string 
 export const launchBrowser = async (): Promise<{
   context: BrowserContext
   page: Page
+  /** The profile directory, also in every Chromium process's command line (to find them in `/proc`). */
+  profile: string
   close(): Promise<void>
 }> => {
   const profile = mkdtempSync(join(tmpdir(), "tether-chromium-"))
@@ -121,6 +123,7 @@ export const launchBrowser = async (): Promise<{
   return {
     context,
     page,
+    profile,
     async close() {
       await context.close().catch(() => {})
       rmSync(profile, { recursive: true, force: true })
