@@ -99,6 +99,27 @@ const waitForOneHolder = (pages: Page[], timeoutMs: number) =>
     async () => `roles ${JSON.stringify(await roles(pages))}`,
   )
 
+/** A former holder running again follows, and every tab has every event, one published now included. */
+const expectFollowsAndCatchesUp = async (former: Page, n: number) => {
+  await waitForOneHolder(tabs, 10_000)
+  expect(await attr(former, "data-stream-role")).toBe("follower")
+  await publishTabsEvent(n)
+  await expectEveryTabHasAll(tabs)
+  await waitForStreams(1)
+}
+
+/** Waits until one of `pages` holds the stream; logs and returns how long after `since` that was. */
+const msUntilAnotherHolds = async (pages: Page[], since: number, after: string): Promise<number> => {
+  await waitFor(
+    async () => ((await roles(pages)).includes("holder") ? true : undefined),
+    10_000,
+    async () => `roles ${JSON.stringify(await roles(pages))}`,
+  )
+  const ms = Date.now() - since
+  console.log(`a new holder within ${ms} ms of ${after}`)
+  return ms
+}
+
 /** Every tab shows exactly `published`, in order. */
 const expectEveryTabHasAll = async (pages: Page[]) => {
   await waitFor(
@@ -110,6 +131,9 @@ const expectEveryTabHasAll = async (pages: Page[]) => {
     async () => `rows ${JSON.stringify(await Promise.all(pages.map(rows)))}, wanted ${published.length}`,
   )
   for (const page of pages) expect(await rows(page)).toEqual(published)
+  // The server never lost an id here, so a resync could only come from the relay failing to replay.
+  for (const page of pages)
+    expect(await page.textContent("[data-field='reconnects']")).not.toContain("resync")
 }
 
 /** How long `GET /global/config` takes from inside the page, or `timeout` after `limitMs`. */
@@ -213,22 +237,42 @@ describe("many tabs of the app share one event stream", () => {
         // busy: the page's event loop is stuck here
       }
     })
-    await waitFor(
-      async () => ((await roles(rest)).includes("holder") ? true : undefined),
-      10_000,
-      async () => `roles ${JSON.stringify(await roles(rest))}`,
-    )
-    const tookOverMs = Date.now() - frozenAt
-    console.log(`a new holder within ${tookOverMs} ms of the old one freezing`)
+    const tookOverMs = await msUntilAnotherHolds(rest, frozenAt, "the old one freezing")
     expect(tookOverMs).toBeLessThan(2000)
     await publishTabsEvent(100)
     await publishTabsEvent(101)
     await expectEveryTabHasAll(rest)
     await hang
     // Running again, it finds its lock taken, closes its stream, and follows with what it missed.
-    await waitForOneHolder(tabs, 10_000)
-    expect(await attr(holder, "data-stream-role")).toBe("follower")
-    await publishTabsEvent(102)
+    await expectFollowsAndCatchesUp(holder, 102)
+  })
+
+  test("a holder told it is about to be frozen (the freeze event) hands over at once, and follows when resumed", async () => {
+    const holder = await waitForOneHolder(tabs, 5000)
+    const rest = tabs.filter((page) => page !== holder)
+    // Headless Chromium cannot freeze a visible page (above), so the page gets the events Chromium sends
+    // before and after freezing one; everything they set off (the lock, the relay, the catch-up) is real.
+    const frozenAt = Date.now()
+    await holder.evaluate(() => document.dispatchEvent(new Event("freeze")))
+    const tookOverMs = await msUntilAnotherHolds(rest, frozenAt, "the freeze event")
+    expect(tookOverMs).toBeLessThan(1000)
+    await publishTabsEvent(200)
+    await expectEveryTabHasAll(rest)
+    await holder.evaluate(() => document.dispatchEvent(new Event("resume")))
+    await expectFollowsAndCatchesUp(holder, 201)
+  })
+
+  test("the holding tab crashes: another holds within ~1 s and no event is missed or repeated", async () => {
+    const holder = await waitForOneHolder(tabs, 5000)
+    const rest = tabs.filter((page) => page !== holder)
+    const cdp = await holder.context().newCDPSession(holder)
+    const crashedAt = Date.now()
+    void cdp.send("Page.crash").catch(() => {})
+    await publishTabsEvent(300)
+    const tookOverMs = await msUntilAnotherHolds(rest, crashedAt, "the holder's crash")
+    expect(tookOverMs).toBeLessThan(1500)
+    await publishTabsEvent(301)
+    tabs = rest
     await expectEveryTabHasAll(tabs)
     await waitForStreams(1)
   })

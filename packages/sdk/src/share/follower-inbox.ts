@@ -18,6 +18,8 @@ export interface FollowerInbox {
   resume(): string | undefined
   /** Forgets the holder (after the page was frozen): the next `hello` gets a new welcome. */
   reset(): void
+  /** Moves the resume point while this member holds the stream (its own stream's), so it rejoins from there. */
+  setResume(id: string | undefined): void
 }
 
 export interface FollowerInboxOptions {
@@ -55,6 +57,9 @@ export function createFollowerInbox(options: FollowerInboxOptions): FollowerInbo
     resume: () => resume,
     reset: () => {
       term = undefined
+    },
+    setResume: (id) => {
+      if (id !== undefined) resume = id
     },
     receive(message) {
       switch (message.t) {

@@ -39,6 +39,10 @@ export function createHolderRelay(options: HolderRelayOptions): HolderRelay {
   let connected: TetherEvent | undefined
   let recent: TetherEvent[] = []
   let resume = options.resume
+  // The id this holder's stream resumed after: a member that stands there (it stepped down, or was frozen,
+  // at that point) needs every event since, while no event of this holder's carries that id.
+  const anchor = options.resume
+  let trimmed = false
   let status: WireStatus = { state: "connecting", attempt: 0 }
 
   return {
@@ -49,7 +53,10 @@ export function createHolderRelay(options: HolderRelayOptions): HolderRelay {
       if (event.id !== "") {
         recent.push(event)
         // Trim in batches: one copy per `replayLimit` events, not one shift per event.
-        if (recent.length >= 2 * replayLimit) recent = recent.slice(-replayLimit)
+        if (recent.length >= 2 * replayLimit) {
+          recent = recent.slice(-replayLimit)
+          trimmed = true
+        }
       }
       resume = after
       post({ t: "event", term, event, ...(after !== undefined ? { resume: after } : {}) })
@@ -64,6 +71,7 @@ export function createHolderRelay(options: HolderRelayOptions): HolderRelay {
         const kept = recent.slice(-replayLimit)
         const index = kept.findIndex((event) => event.id === after)
         if (index >= 0) replay.push(...kept.slice(index + 1))
+        else if (after === anchor && !trimmed && kept.length === recent.length) replay.push(...kept)
         else {
           // What the server says for an id it no longer holds: the member refetches its state.
           replay.push({

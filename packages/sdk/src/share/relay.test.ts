@@ -164,6 +164,29 @@ describe("the relay between holder and followers", () => {
     expect(gone.inbox.resume()).toBe("20")
   })
 
+  test("a member that stands where the holder's stream resumed (it held the stream until then) gets every event since", async () => {
+    const name = newGroup()
+    const end = endpoint(name)
+    const relay = createHolderRelay({ term: "t", post: end.post, resume: "10", replayLimit: 4 })
+    end.listen((message) => {
+      if (message.t === "hello") relay.welcome(message)
+    })
+    relay.event(connected("10"), "10")
+    relay.event(event("11"), "11")
+    relay.event(event("12"), "12")
+    const back = follower(name, "back", "10")
+    back.inbox.hello()
+    await until(() => back.events.length === 3, "the catch-up")
+    expect(ids(back)).toEqual(["server.connected", "11", "12"])
+
+    // Once more events came than the holder keeps, "since 10" cannot be served: resync, not a silent gap.
+    for (let n = 13; n <= 20; n++) relay.event(event(String(n)), String(n))
+    const late = follower(name, "late", "10")
+    late.inbox.hello()
+    await until(() => late.events.length === 2, "the late welcome")
+    expect(late.events[1]?.type).toBe("server.resync")
+  })
+
   test("handover: the new holder resumes after its own last id; the others drop what they had and see each event once, in order", async () => {
     const name = newGroup()
     const first = holder(name)

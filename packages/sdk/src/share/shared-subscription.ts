@@ -127,7 +127,9 @@ function member(
       lastEventId,
       onEvent: (event) => {
         if (mine !== generation) return
-        relay?.event(event, opened.status().lastEventId)
+        const resume = opened.status().lastEventId
+        relay?.event(event, resume)
+        inbox.setResume(resume)
         if (event.id !== "") {
           // Resumed after its own last id, this should never repeat; the check costs one lookup.
           if (delivered.has(event.id)) return
