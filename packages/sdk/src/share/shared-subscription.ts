@@ -192,6 +192,11 @@ function member(
   }
 
   const rejoin = (name: string) => {
+    // Paused before the group's name was known: it never joined.
+    if (channel === undefined) {
+      join(name)
+      return
+    }
     inbox.reset()
     heard()
     inbox.hello()
@@ -268,13 +273,8 @@ function member(
     if (groupName !== undefined) rejoin(groupName)
   }
   const page = pageTarget()
-  page?.addEventListener("freeze", onFreeze)
-  page?.addEventListener("resume", onResume)
   const win = windowTarget()
-  win?.addEventListener("pagehide", onFreeze)
-  win?.addEventListener("pageshow", onResume)
-
-  const watcher = setInterval(watchHolder, WATCH_EVERY_MS)
+  let watcher: ReturnType<typeof setInterval> | undefined
   const onAbort = () => close()
   function close(): void {
     if (closed) return
@@ -296,11 +296,15 @@ function member(
   }
 
   if (options.signal?.aborted) {
-    clearInterval(watcher)
     closed = true
     current = { ...current, state: "closed" }
   } else {
     options.signal?.addEventListener("abort", onAbort, { once: true })
+    page?.addEventListener("freeze", onFreeze)
+    page?.addEventListener("resume", onResume)
+    win?.addEventListener("pagehide", onFreeze)
+    win?.addEventListener("pageshow", onResume)
+    watcher = setInterval(watchHolder, WATCH_EVERY_MS)
     // Only followers need this: the holder's own stream listens for wake-ups in its tab.
     stopWake = listenForWake(() => {
       if (role === "follower" && !paused) post({ t: "kick" })
