@@ -7,8 +7,8 @@
  */
 import type { StreamStatus } from "../sse/types.ts"
 import type { TetherEvent } from "../wire.ts"
+import type { EventHistory } from "./event-history.ts"
 import { fromWireStatus, type ShareMessage } from "./protocol.ts"
-import type { RecentIds } from "./recent-ids.ts"
 
 export interface FollowerInbox {
   /** Asks the holder (if any) to welcome this member. */
@@ -26,7 +26,7 @@ export interface FollowerInboxOptions {
   /** This member's id, to pick its own welcome. */
   readonly id: string
   readonly post: (message: ShareMessage) => void
-  readonly delivered: RecentIds
+  readonly delivered: EventHistory
   readonly onEvent: (event: TetherEvent) => void
   readonly onStatus: (status: StreamStatus) => void
   /** The `lastEventId` this member was asked to resume after. */
@@ -38,10 +38,11 @@ export function createFollowerInbox(options: FollowerInboxOptions): FollowerInbo
   let term: string | undefined
   let resume = options.after
 
-  const deliver = (event: TetherEvent) => {
+  /** Delivers an event unless it is a durable one delivered already; `before`: the resume point before it. */
+  const deliver = (event: TetherEvent, before: string | undefined) => {
     if (event.id !== "") {
       if (delivered.has(event.id)) return
-      delivered.add(event.id)
+      delivered.add(event, before)
     }
     options.onEvent(event)
   }
@@ -63,24 +64,37 @@ export function createFollowerInbox(options: FollowerInboxOptions): FollowerInbo
     },
     receive(message) {
       switch (message.t) {
-        case "holder":
-          // Welcomed already: the new holder's stream goes on from where the group was; follow it.
-          // Not yet: this member's hello reached nobody who could answer; say it again.
-          if (term === undefined) hello()
-          else term = message.term
+        case "holder": {
+          // Not welcomed yet: this member's hello reached nobody who could answer; say it again. Behind
+          // the new holder (it resumes after an event this member has not delivered yet): ask it for the
+          // rest, since the previous holder's last messages no longer count. Otherwise follow it: its
+          // stream goes on from where this member stands, and what it repeats is dropped by id.
+          const behind = message.from !== undefined && message.from !== resume && !delivered.has(message.from)
+          if (term === undefined || behind) {
+            term = undefined
+            hello()
+          } else term = message.term
           break
-        case "welcome":
+        }
+        case "welcome": {
           if (message.to !== id || term !== undefined) break
           term = message.term
+          let before = resume
           if (message.resume !== undefined) resume = message.resume
           options.onStatus(withResume(fromWireStatus(message.status)))
-          for (const event of message.replay) deliver(event)
+          for (const event of message.replay) {
+            deliver(event, before)
+            if (event.id !== "") before = event.id
+          }
           break
-        case "event":
+        }
+        case "event": {
           if (message.term !== term) break
+          const before = resume
           if (message.resume !== undefined) resume = message.resume
-          deliver(message.event)
+          deliver(message.event, before)
           break
+        }
         case "status":
           if (message.term !== term) break
           options.onStatus(withResume(fromWireStatus(message.status)))

@@ -32,8 +32,12 @@ export type ShareMessage =
       readonly replay: readonly TetherEvent[]
       readonly resume?: string
     }
-  /** A tab took the stream: members not yet welcomed say hello again. */
-  | { readonly t: "holder"; readonly term: string }
+  /**
+   * A tab took the stream, resuming after `from`: members not yet welcomed say hello again, and a member
+   * that has not delivered `from` yet (the previous holder's last messages still on their way to it) asks
+   * the new holder for what it misses.
+   */
+  | { readonly t: "holder"; readonly term: string; readonly from?: string }
   /** One event, with the resume point the holder's subscription had after it. */
   | { readonly t: "event"; readonly term: string; readonly event: TetherEvent; readonly resume?: string }
   | { readonly t: "status"; readonly term: string; readonly status: WireStatus }

@@ -6,10 +6,10 @@
 import { afterEach, describe, expect, test } from "bun:test"
 import type { StreamStatus } from "../sse/types.ts"
 import type { TetherEvent } from "../wire.ts"
+import { createEventHistory, type EventHistory } from "./event-history.ts"
 import { createFollowerInbox, type FollowerInbox } from "./follower-inbox.ts"
-import { createHolderRelay } from "./holder-relay.ts"
+import { createHolderRelay, type HolderRelay } from "./holder-relay.ts"
 import { isShareMessage, type ShareMessage } from "./protocol.ts"
-import { createRecentIds } from "./recent-ids.ts"
 
 const channels: BroadcastChannel[] = []
 afterEach(() => {
@@ -38,14 +38,14 @@ interface Tab {
   readonly events: TetherEvent[]
   readonly statuses: StreamStatus[]
   readonly end: ReturnType<typeof endpoint>
-  readonly delivered: ReturnType<typeof createRecentIds>
+  readonly delivered: EventHistory
 }
 
-function follower(name: string, id: string, after?: string): Tab {
+function follower(name: string, id: string, after?: string, replayEvents?: number): Tab {
   const end = endpoint(name)
   const events: TetherEvent[] = []
   const statuses: StreamStatus[] = []
-  const delivered = createRecentIds()
+  const delivered = createEventHistory(replayEvents)
   const inbox = createFollowerInbox({
     id,
     post: end.post,
@@ -58,19 +58,45 @@ function follower(name: string, id: string, after?: string): Tab {
   return { inbox, events, statuses, end, delivered }
 }
 
-/** A holder whose stream is driven by the test; it answers hellos as the shared subscription does. */
-function holder(name: string, resume?: string) {
-  const end = endpoint(name)
-  const relay = createHolderRelay({
-    term: `term-${Math.random()}`,
+/**
+ * A holder whose stream is driven by the test, doing what the shared subscription does around the relay:
+ * it records what it delivers in its history, answers hellos, and may have been a follower before (`tab`).
+ */
+function holder(
+  name: string,
+  {
+    tab,
+    replayEvents,
+    term = `term-${Math.random()}`,
+  }: { tab?: Tab; replayEvents?: number; term?: string } = {},
+) {
+  const end = tab?.end ?? endpoint(name)
+  const history = tab?.delivered ?? createEventHistory(replayEvents)
+  let resume = tab?.inbox.resume()
+  const relay: HolderRelay = createHolderRelay({
+    term,
     post: end.post,
+    history,
     now: () => 42,
     ...(resume !== undefined ? { resume } : {}),
   })
+  let gone = false
   end.listen((message) => {
-    if (message.t === "hello") relay.welcome(message)
+    if (message.t === "hello" && !gone) relay.welcome(message)
   })
-  return relay
+  return {
+    /** This holder's tab closed: it answers nothing any more. */
+    leave: () => {
+      gone = true
+    },
+    announce: () => relay.announce(),
+    status: (status: StreamStatus) => relay.status(status),
+    event(sent: TetherEvent, after: string | undefined) {
+      relay.event(sent, after)
+      if (sent.id !== "" && !history.has(sent.id)) history.add(sent, resume)
+      resume = after
+    },
+  }
 }
 
 const event = (id: string, type = "test.event", n = 0): TetherEvent => ({
@@ -92,6 +118,19 @@ async function until(check: () => boolean, what: string, timeoutMs = 5000): Prom
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await Bun.sleep(5)
   }
+}
+
+/** A holder (term "first") and two welcomed followers, a and b. */
+async function groupOfThree() {
+  const name = newGroup()
+  const first = holder(name, { term: "first" })
+  first.event(connected("0"), "0")
+  const a = follower(name, "a")
+  const b = follower(name, "b")
+  a.inbox.hello()
+  b.inbox.hello()
+  await until(() => a.events.length === 1 && b.events.length === 1, "both welcomes")
+  return { name, first, a, b }
 }
 
 const ids = (tab: Tab) => tab.events.map((e) => (e.id === "" ? e.type : e.id))
@@ -140,11 +179,7 @@ describe("the relay between holder and followers", () => {
 
   test("a member asking to resume after a recent id gets the events after it; an id the holder no longer has gets server.resync", async () => {
     const name = newGroup()
-    const relay = createHolderRelay({ term: "t", post: endpoint(name).post, replayLimit: 5, now: () => 42 })
-    const end = endpoint(name)
-    end.listen((message) => {
-      if (message.t === "hello") relay.welcome(message)
-    })
+    const relay = holder(name, { replayEvents: 5 })
     relay.event(connected(null), undefined)
     for (let n = 1; n <= 20; n++) relay.event(event(String(n)), String(n))
 
@@ -166,11 +201,9 @@ describe("the relay between holder and followers", () => {
 
   test("a member that stands where the holder's stream resumed (it held the stream until then) gets every event since", async () => {
     const name = newGroup()
-    const end = endpoint(name)
-    const relay = createHolderRelay({ term: "t", post: end.post, resume: "10", replayLimit: 4 })
-    end.listen((message) => {
-      if (message.t === "hello") relay.welcome(message)
-    })
+    // This tab followed up to 10, then took the stream over from there.
+    const was = follower(name, "was-follower", "10", 4)
+    const relay = holder(name, { tab: was })
     relay.event(connected("10"), "10")
     relay.event(event("11"), "11")
     relay.event(event("12"), "12")
@@ -188,21 +221,14 @@ describe("the relay between holder and followers", () => {
   })
 
   test("handover: the new holder resumes after its own last id; the others drop what they had and see each event once, in order", async () => {
-    const name = newGroup()
-    const first = holder(name)
-    first.event(connected("0"), "0")
-    const a = follower(name, "a")
-    const b = follower(name, "b")
-    a.inbox.hello()
-    b.inbox.hello()
-    await until(() => a.events.length === 1 && b.events.length === 1, "both welcomes")
+    const { name, first, a, b } = await groupOfThree()
     for (let n = 1; n <= 10; n++) first.event(event(String(n)), String(n))
     await until(() => a.events.length === 11 && b.events.length === 11, "10 events each")
 
     // The first holder's tab closes; a takes the stream over from where it stands.
     const resume = a.inbox.resume()
     expect(resume).toBe("10")
-    const second = createHolderRelay({ term: "second", post: a.end.post, ...(resume ? { resume } : {}) })
+    const second = holder(name, { tab: a, term: "second" })
     second.announce()
     // The server may repeat an event the group already has (e.g. a holder that resumed from an older
     // point): b must drop it, by id.
@@ -218,6 +244,25 @@ describe("the relay between holder and followers", () => {
     expect(durable).toEqual(Array.from({ length: 15 }, (_, i) => String(i + 1)))
     expect(b.events.filter((e) => e.type === "server.connected")).toHaveLength(2)
     expect(b.inbox.resume()).toBe("15")
+  })
+
+  test("a member behind the new holder (the old holder's last message had not reached it) asks for the rest", async () => {
+    const { name, first, a, b } = await groupOfThree()
+    for (let n = 1; n <= 9; n++) first.event(event(String(n)), String(n))
+    await until(() => b.events.length === 10, "9 events in b")
+    // The first holder's event 10 reached a, and a took over, before it reached b (it never will here).
+    a.inbox.receive({ t: "event", term: "first", event: event("10"), resume: "10" })
+    first.leave()
+    expect(a.inbox.resume()).toBe("10")
+    const second = holder(name, { tab: a, term: "second" })
+    second.announce()
+    await until(() => b.events.some((e) => e.id === "10"), "b's catch-up")
+    for (let n = 11; n <= 12; n++) second.event(event(String(n)), String(n))
+    await until(() => b.events.some((e) => e.id === "12"), "the new holder's events")
+    expect(b.events.filter((e) => e.id !== "").map((e) => e.id)).toEqual(
+      Array.from({ length: 12 }, (_, i) => String(i + 1)),
+    )
+    expect(b.inbox.resume()).toBe("12")
   })
 
   test("a member whose hello reached no holder says it again when a holder announces itself", async () => {

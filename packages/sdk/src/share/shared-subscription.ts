@@ -27,11 +27,11 @@ import {
   subscribeEvents,
 } from "../subscribe.ts"
 import type { TetherEvent } from "../wire.ts"
+import { createEventHistory } from "./event-history.ts"
 import { createFollowerInbox } from "./follower-inbox.ts"
 import { shareGroupName } from "./group-name.ts"
 import { createHolderRelay, type HolderRelay } from "./holder-relay.ts"
 import { isShareMessage, type ShareMessage } from "./protocol.ts"
-import { createRecentIds } from "./recent-ids.ts"
 import { type LockManagerLike, sharingLocks } from "./support.ts"
 
 /** A follower that heard nothing from the holder for this long asks whether it is there. */
@@ -81,7 +81,7 @@ function member(
   locks: LockManagerLike,
 ): Subscription {
   const id = randomId()
-  const delivered = createRecentIds()
+  const delivered = createEventHistory()
   let closed = false
   let paused = false
   let role: StreamRole = "follower"
@@ -127,13 +127,14 @@ function member(
       lastEventId,
       onEvent: (event) => {
         if (mine !== generation) return
+        const before = inbox.resume()
         const resume = opened.status().lastEventId
         relay?.event(event, resume)
         inbox.setResume(resume)
         if (event.id !== "") {
           // Resumed after its own last id, this should never repeat; the check costs one lookup.
           if (delivered.has(event.id)) return
-          delivered.add(event.id)
+          delivered.add(event, before)
         }
         deliver(event)
       },
@@ -149,7 +150,12 @@ function member(
   const takeOver = () => {
     role = "holder"
     const resume = inbox.resume()
-    relay = createHolderRelay({ term: randomId(), post, ...(resume !== undefined ? { resume } : {}) })
+    relay = createHolderRelay({
+      term: randomId(),
+      post,
+      history: delivered,
+      ...(resume !== undefined ? { resume } : {}),
+    })
     relay.announce()
     startStream(resume)
   }
