@@ -312,28 +312,35 @@ describe("the starvation sharing prevents", () => {
     }
     return pages
   }
-  const subscribe = (page: Page, share: boolean) =>
-    page.evaluate((shareAcrossTabs) => {
-      const scope = window as unknown as {
-        tetherSdk: typeof import("@tether/sdk")
-        state?: string
-        role?: string
-        subscription?: { close(): void }
-      }
-      scope.subscription?.close()
-      const client = scope.tetherSdk.createTetherClient({ baseUrl: location.origin, shareAcrossTabs })
-      scope.subscription = client.global.event.subscribe({
-        onEvent: () => {},
-        onStatus: (status) => {
-          scope.state = status.state
-          scope.role = status.role ?? "none"
-        },
-      })
-    }, share)
+  const subscribe = (page: Page, share: boolean, password?: string) =>
+    page.evaluate(
+      ({ shareAcrossTabs, password }) => {
+        const scope = window as unknown as {
+          tetherSdk: typeof import("@tether/sdk")
+          state?: string
+          role?: string
+          subscription?: { close(): void }
+        }
+        scope.subscription?.close()
+        const client = scope.tetherSdk.createTetherClient({
+          baseUrl: location.origin,
+          shareAcrossTabs,
+          ...(password ? { password } : {}),
+        })
+        scope.subscription = client.global.event.subscribe({
+          onEvent: () => {},
+          onStatus: (status) => {
+            scope.state = status.state
+            scope.role = status.role ?? "none"
+          },
+        })
+      },
+      { shareAcrossTabs: share, password },
+    )
   const pageStates = (pages: Page[]) =>
     Promise.all(pages.map((page) => page.evaluate(() => (window as unknown as { state?: string }).state)))
 
-  test("8 tabs without the option: 6 streams, the 7th and 8th never connect and API calls queue; with it, 1 stream for all", async () => {
+  test("8 tabs without the option: 6 streams, the 7th and 8th never connect and API calls queue; with it, 1 stream for all, and another password is another group", async () => {
     for (const page of tabs.splice(0)) await page.close()
     await waitForStreams(0)
     const pages = await openSdkPages(8)
@@ -368,5 +375,15 @@ describe("the starvation sharing prevents", () => {
     console.log(`GET /global/config beside 8 sharing tabs: ${time} ms (without sharing: no answer in 3 s)`)
     expect(time).not.toBe("timeout")
     expect(time as number).toBeLessThan(2000)
+
+    // Another password is another group (this server has none, so it lets both in): two tabs that
+    // switch to it share a second stream between them, never the first group's.
+    for (const page of pages.slice(0, 2)) await subscribe(page, true, "another-password")
+    await waitForStreams(2)
+    const roles = await Promise.all(
+      pages.map((page) => page.evaluate(() => (window as unknown as { role?: string }).role)),
+    )
+    expect(roles.slice(0, 2).sort()).toEqual(["follower", "holder"])
+    expect(roles.slice(2).filter((r) => r === "holder")).toHaveLength(1)
   })
 })
