@@ -6,9 +6,11 @@
  *   at a time, in request order, and releases it when that member's tab closes or crashes; the next member
  *   in the queue then holds the stream. A page about to be frozen (`freeze`, or `pagehide` into the
  *   back/forward cache) leaves the group and joins again when it runs again, so a frozen tab never keeps it.
+ *   A holder frozen or hung without notice stops answering the followers' probes and has its lock stolen.
  * - Relay: a `BroadcastChannel` of the same name (see `holder-relay.ts` and `follower-inbox.ts`).
  * - A member that takes over resumes the stream after the last durable event it delivered, so it repeats
- *   nothing itself; the others drop the durable ids they already delivered.
+ *   nothing itself; the others drop the durable ids they already delivered, and one that is behind it asks
+ *   it for the rest, which it replays from what it delivered (`event-history.ts`).
  * - Without Web Locks or `BroadcastChannel` (Node, Bun, old browsers, plain-http pages other than localhost)
  *   it is an ordinary subscription of its own, and its status says `role: "single"`.
  *
