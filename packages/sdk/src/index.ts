@@ -40,6 +40,7 @@ export {
   INITIAL_STALE_AFTER_MS,
   STALE_HEARTBEATS,
   type StreamOptions,
+  type StreamRole,
   type SubscribeOptions,
   type Subscription,
   type SubscriptionStatus,

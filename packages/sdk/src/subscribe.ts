@@ -23,7 +23,17 @@ export const INITIAL_STALE_AFTER_MS = 25_000
  * event on its connection, the newest id the server announced in `server.connected`, unless that was `null`).
  * With `stream()` it counts events on arrival, so it can be ahead of the event the loop is processing.
  */
-export type SubscriptionStatus = StreamStatus
+export type SubscriptionStatus = StreamStatus & {
+  /**
+   * With `shareAcrossTabs` only: whether this subscription holds the stream of its group of tabs
+   * (`holder`), receives it from another tab (`follower`), or has a stream of its own because this runtime
+   * cannot share (`single`). Absent without `shareAcrossTabs`.
+   */
+  readonly role?: StreamRole
+}
+
+/** Which part a subscription with `shareAcrossTabs` plays in its group of tabs. */
+export type StreamRole = "holder" | "follower" | "single"
 
 /** Options of `global.event.subscribe`. */
 export interface SubscribeOptions {

@@ -113,6 +113,11 @@ export interface ServerSdkProviderProps {
   readonly password?: string
   /** A ready client instead of creating one (tests inject one with a scripted `fetch`). */
   readonly client?: TetherClient
+  /**
+   * Share one event stream among the app's tabs (SDK `shareAcrossTabs`): a browser allows 6 connections per
+   * origin, so a seventh tab with a stream of its own would never connect. Default `true`.
+   */
+  readonly shareAcrossTabs?: boolean
   /** How many events the log keeps. Default 100 000. */
   readonly logCapacity?: number
   /** When batched events are applied. Default: the next animation frame. */
@@ -144,6 +149,7 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
     props.client ??
     createTetherClient({
       baseUrl: props.baseUrl ?? globalThis.location.origin,
+      shareAcrossTabs: props.shareAcrossTabs ?? true,
       ...(props.password !== undefined ? { password: props.password } : {}),
     })
 
