@@ -5,11 +5,12 @@
  */
 import { open, readlink } from "node:fs/promises"
 import { dirname, join, resolve } from "node:path"
+import type { Config } from "../wire/config.ts"
 import { decodeConfigBytes } from "./decode.ts"
 import { ConfigFileError } from "./errors.ts"
 import { defaultConfigDir, type Env } from "./paths.ts"
 import { readCapped } from "./read-capped.ts"
-import { type Config, defaultConfig } from "./schema.ts"
+import { defaultConfig } from "./schema.ts"
 import { parseConfigText } from "./validate.ts"
 
 /**
