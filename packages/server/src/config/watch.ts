@@ -25,6 +25,7 @@ import {
   applyPatchToConfigText,
   type Config,
   ConfigInvalid,
+  type ConfigUpdatedProperties,
   decodeConfigBytes,
   defaultConfig,
   defaultConfigDir,
@@ -148,7 +149,10 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
     if (changed.length > 0) {
       log(`${origin}: applied ${changed.join(", ")}`)
       try {
-        await options.publish({ type: EventType.ConfigUpdated, properties: { config: next, changed } })
+        await options.publish({
+          type: EventType.ConfigUpdated,
+          properties: { config: next, changed } satisfies ConfigUpdatedProperties,
+        })
       } catch (error) {
         // The change is made and written; only its announcement failed.
         log(
