@@ -38,7 +38,6 @@ export type {
 export {
   decodeEnvelope,
   INITIAL_STALE_AFTER_MS,
-  STALE_HEARTBEATS,
   type StreamOptions,
   type StreamRole,
   type SubscribeOptions,

@@ -9,6 +9,7 @@ import {
   defaultDataDir,
   loadConfig,
   mergeConfigPatch,
+  type PublishInput,
   validateConfig,
 } from "@tether/core"
 import { Cause, Context, Effect, Exit, Layer, Scope } from "effect"
@@ -59,7 +60,7 @@ export interface TetherServer {
    * Publishes an event, as `POST /global/event` does. Rejects with `EventInvalid` (BigInt, circular,
    * oversized, bad type) and stores nothing then.
    */
-  readonly publish: (event: { type: string; properties?: Record<string, unknown> }) => Promise<PublishedEvent>
+  readonly publish: (event: PublishInput) => Promise<PublishedEvent>
   /** How many event streams are open. */
   readonly connections: () => number
   /** Ends every stream, stops listening, flushes and closes the event log. */

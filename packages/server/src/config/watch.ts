@@ -33,6 +33,7 @@ import {
   type Config,
   ConfigFileError,
   ConfigInvalid,
+  type ConfigUpdatedProperties,
   defaultConfig,
   defaultConfigDir,
   EventType,
@@ -151,7 +152,10 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
     if (changed.length > 0) {
       log(`${origin}: applied ${changed.join(", ")}`)
       try {
-        await options.publish({ type: EventType.ConfigUpdated, properties: { config: next, changed } })
+        await options.publish({
+          type: EventType.ConfigUpdated,
+          properties: { config: next, changed } satisfies ConfigUpdatedProperties,
+        })
       } catch (error) {
         // The change is made and written; only its announcement failed.
         log(

@@ -13,15 +13,12 @@
  *
  * @module
  */
-import { EventType } from "@tether/core"
+import { DEFAULT_RETRY_MS, EventType } from "@tether/core"
 import { Effect } from "effect"
 import type { EventLogShape, ResumePoint } from "../event/log.ts"
 import type { Connection } from "./connection.ts"
 import { durableFrame, ephemeralFrame, retryFrame } from "./frame.ts"
 import type { FrameCache } from "./frame-cache.ts"
-
-/** The reconnect delay announced to native `EventSource` clients: the SDK's base backoff. */
-export const RETRY_MS = 500
 
 /** Events read per replay page. */
 export const REPLAY_PAGE = 500
@@ -77,7 +74,7 @@ const run = async (
     return
   }
   try {
-    connection.send(retryFrame(RETRY_MS))
+    connection.send(retryFrame(DEFAULT_RETRY_MS))
     connection.send(
       ephemeralFrame(
         EventType.Connected,
