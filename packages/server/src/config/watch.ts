@@ -36,6 +36,7 @@ import {
 import { Context, Effect, Layer } from "effect"
 import { EventBus } from "../event/bus.ts"
 import { bindRefusal, PASSWORD_ENV } from "../http/access.ts"
+import { Telemetry } from "../observability/telemetry.ts"
 import { LiveConfig } from "./service.ts"
 
 /** The file name created in the XDG config dir when no config file was in use. */
@@ -345,6 +346,9 @@ export const writeAtomically = async (file: string, text: string): Promise<void>
   }
 }
 
+// Changes made and files created are notices; everything else the keeper says is a problem.
+const NOTICE = /: applied |^created |takes effect at the next start/
+
 /**
  * The server's config file keeper as a service: watching from start, closed with the server.
  * `PATCH /global/config` reaches it through the request context.
@@ -365,10 +369,12 @@ export class ConfigWatch extends Context.Service<ConfigWatch, ConfigFile>()("@te
     Effect.gen(function* () {
       const live = yield* LiveConfig
       const bus = yield* EventBus
+      const { log } = yield* Telemetry
       const file = makeConfigFile({
         live: { current: live.current, set: (next) => Effect.runPromise(live.set(next)) },
         publish: (input) => Effect.runPromise(bus.publish(input)),
         path: live.path,
+        log: (line) => (NOTICE.test(line) ? log.info(line) : log.warn(line)),
       })
       // Attached before the server listens: an edit made right after the listening line is seen.
       yield* Effect.promise(() => file.start())
