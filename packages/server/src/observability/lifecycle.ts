@@ -111,7 +111,7 @@ export const runningLayer: Layer.Layer<
     yield* Effect.addFinalizer(() =>
       Effect.gen(function* () {
         unsubscribe()
-        watch.forget()
+        watch.stopped()
         const newest = yield* eventLog.newest.pipe(Effect.orElseSucceed(() => null))
         log.info("shutting down: ending streams, stopping the listener, flushing the event log", {
           streams: streams.count(),

@@ -4,11 +4,18 @@
  * watch restart, so a note keyed by pid in the temp dir, written at each start, is found again by the
  * next start of the same process, which then names the loaded source files modified since.
  *
+ * Bun stops the old program gracefully first (its shutdown runs), so a stop cannot delete the note;
+ * it stamps it instead, and a start counts as a restart only within {@link RESTART_WINDOW_MS} of that
+ * stamp: a later process that happens to get the same pid is not taken for a restart.
+ *
  * @module
  */
-import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { readFileSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, relative } from "node:path"
+
+/** How soon after a stop a start of the same pid is taken for a watch restart. */
+export const RESTART_WINDOW_MS = 10_000
 
 /** Whether this process runs under `bun --watch` / `--hot`. */
 export const underWatch = (execArgv: readonly string[] = process.execArgv): boolean =>
@@ -22,14 +29,14 @@ export interface WatchRestart {
 
 /**
  * Records this start and tells whether it is a restart of the same watched process (`null`: the
- * first start, or not under `--watch`). Returns the function that removes the note (a clean stop).
+ * first start, or not under `--watch`). Returns the function to call when the server stops.
  *
  * @example
  * ```ts
  * import { noteWatchStart } from "./watch-restart.ts"
- * const { restart, forget } = noteWatchStart()
+ * const { restart, stopped } = noteWatchStart()
  * if (restart !== null) console.error(`restarted: ${restart.changed.join(", ")} changed`)
- * forget()
+ * stopped()
  * ```
  */
 export const noteWatchStart = (
@@ -39,28 +46,39 @@ export const noteWatchStart = (
     pid?: number
     modules?: () => readonly string[]
   } = {},
-): { readonly restart: WatchRestart | null; readonly forget: () => void } => {
-  if (!underWatch(options.execArgv)) return { restart: null, forget: () => {} }
+  now: () => number = Date.now,
+): { readonly restart: WatchRestart | null; readonly stopped: () => void } => {
+  if (!underWatch(options.execArgv)) return { restart: null, stopped: () => {} }
   const note = join(options.dir ?? tmpdir(), `tether-watch-${options.pid ?? process.pid}.json`)
-  const previous = readStarted(note)
-  const now = Date.now()
-  try {
-    writeFileSync(note, JSON.stringify({ started: now }))
-  } catch {
-    // Only the next restart's reason is lost.
+  const previous = readNote(note)
+  const started = now()
+  const write = (value: Note) => {
+    try {
+      writeFileSync(note, JSON.stringify(value))
+    } catch {
+      // Only the next restart's reason is lost.
+    }
   }
-  const forget = () => rmSync(note, { force: true })
-  if (previous === null) return { restart: null, forget }
+  write({ started })
+  const stopped = () => write({ started, stopped: now() })
+  const recent = previous?.stopped === undefined || started - previous.stopped <= RESTART_WINDOW_MS
+  if (previous === null || !recent) return { restart: null, stopped }
   const changed = (options.modules ?? loadedModules)()
-    .filter((file) => modifiedSince(file, previous))
+    .filter((file) => modifiedSince(file, previous.started))
     .map((file) => relative(process.cwd(), file))
-  return { restart: { changed }, forget }
+  return { restart: { changed }, stopped }
 }
 
-const readStarted = (note: string): number | null => {
+interface Note {
+  readonly started: number
+  readonly stopped?: number
+}
+
+const readNote = (note: string): Note | null => {
   try {
-    const { started } = JSON.parse(readFileSync(note, "utf8")) as { started?: unknown }
-    return typeof started === "number" ? started : null
+    const { started, stopped } = JSON.parse(readFileSync(note, "utf8")) as Record<string, unknown>
+    if (typeof started !== "number") return null
+    return typeof stopped === "number" ? { started, stopped } : { started }
   } catch {
     return null
   }
