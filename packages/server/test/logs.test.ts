@@ -51,8 +51,12 @@ const exercise = async (server: ServerProcess, awaited: RegExp, count: number): 
     body: JSON.stringify({ server: { event_stream: { heartbeat_ms: 2000 } } }),
   })
   expect(patched.status).toBe(200)
-  // Refused: the token is accepted on the event stream only; a wrong password anywhere.
+  // The metrics are behind the password too; the token is accepted on the event stream only.
+  expect((await fetch(`${server.url}/global/metrics`)).status).toBe(401)
   expect((await fetch(`${server.url}/global/metrics?token=${PASSWORD}`)).status).toBe(401)
+  const metrics = await fetch(`${server.url}/global/metrics`, { headers: bearer })
+  expect(metrics.status).toBe(200)
+  expect(await metrics.text()).toContain('tether_stream_refusals_total{reason="auth"} 0')
   expect((await fetch(`${server.url}/global/event?token=not-it`)).status).toBe(401)
   const deadline = Date.now() + 10_000
   while ((server.stderr().match(awaited) ?? []).length < count && Date.now() < deadline) await Bun.sleep(20)

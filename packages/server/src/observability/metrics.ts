@@ -108,7 +108,7 @@ export const makeMetrics = (info: { version: string; eventLog: string }): Server
   const openStreams = new Gauge({ name: "tether_streams_open", help: "Open event streams.", registers })
   const connects = new Counter({
     name: "tether_stream_connects_total",
-    help: "Event streams opened (GET /global/event answered 200), by whether the client resumed.",
+    help: "Event streams opened, by whether the client resumed (each ends in one disconnect; one whose log cannot be read ends at once and is answered 503).",
     labelNames: ["resume"],
     registers,
   })

@@ -102,13 +102,13 @@ export class EventStreams extends Context.Service<EventStreams, EventStreamsShap
         instance,
         open: (lastEventId) => {
           const connection = new Connection(host)
+          telemetry.opened(connection, lastEventId)
           if (closing) {
             connection.end("shutdown")
             return connection
           }
           connection.hold()
           hub.add(connection)
-          telemetry.opened(connection, lastEventId)
           connection.opened = startStream(connection, start, lastEventId)
           return connection
         },
