@@ -114,6 +114,32 @@ describe("tether serve logs", () => {
     expect(text).toContain("shutting down")
   }, 60_000)
 
+  test("an event-log error is logged at error level and counted", async () => {
+    const config = join(dir, "failing.jsonc")
+    writeFileSync(config, "{}\n")
+    const server = await startServe(
+      ["--port", "0", "--config", config, "--data-dir", join(dir, "failing"), "--log-format", "json"],
+      { env: { TETHER_TEST_FAULT: "store-fail", XDG_CONFIG_HOME: join(dir, "xdg") } },
+    )
+    const published = await fetch(`${server.url}/global/event`, {
+      method: "POST",
+      body: JSON.stringify({ type: "test.logs", properties: {} }),
+    })
+    expect(published.status).toBe(503)
+    const metrics = await (await fetch(`${server.url}/global/metrics`)).text()
+    expect(metrics).toContain('tether_event_log_errors_total{operation="append"} 1')
+    expect(metrics).toContain("tether_events_published_total 0")
+    expect(await server.stop("SIGTERM")).toBe(0)
+    const errors = server
+      .stderr()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { level: string; message: string })
+      .filter((entry) => entry.level === "error")
+    expect(errors).toHaveLength(1)
+    expect(errors[0]?.message).toContain("event log append failed")
+  }, 60_000)
+
   test("--log-level warn keeps a healthy start silent; bad values are refused with what is accepted", async () => {
     const quiet = await start("quiet", ["--log-level", "warn"])
     expect(await quiet.stop("SIGTERM")).toBe(0)
