@@ -52,6 +52,7 @@ export interface MetricSources {
 
 /** A server's metrics. */
 export interface ServerMetrics extends StreamMetrics {
+  /** This server's own metrics (the process collectors are added at render). */
   readonly registry: Registry
   /** Connects the scrape-time gauges to a running server (once, when it has started). */
   readonly bind: (sources: MetricSources) => void
@@ -81,7 +82,8 @@ const LINT_FAILING_DEFAULTS = [
 ]
 
 /**
- * Makes a server's metrics (with the library's default process and runtime collectors).
+ * Makes a server's metrics; its exposition also carries the library's default process and runtime
+ * collectors (one set per process).
  *
  * @example
  * ```ts
@@ -94,9 +96,9 @@ const LINT_FAILING_DEFAULTS = [
  */
 export const makeMetrics = (info: { version: string; eventLog: string }): ServerMetrics => {
   const registry = new Registry()
-  collectDefaultMetrics({ register: registry })
-  for (const name of LINT_FAILING_DEFAULTS) registry.removeSingleMetric(name)
   const registers = [registry]
+  // Started with the first server, so the first scrape's event-loop and GC figures cover its run.
+  processRegistry()
 
   new Gauge({
     name: "tether_info",
@@ -274,7 +276,7 @@ export const makeMetrics = (info: { version: string; eventLog: string }): Server
     },
     render: async () => {
       await refresh()
-      return registry.metrics()
+      return `${await registry.metrics()}${await processRegistry().metrics()}`
     },
     streamOpened: (resume) => (resume ? connectsResume : connectsNew).inc(),
     streamClosed: (reason) => {
@@ -296,6 +298,18 @@ export const makeMetrics = (info: { version: string; eventLog: string }): Server
     appended: (seconds) => appendLatency.observe(seconds),
     logError: (operation) => child(logErrors, operation).inc(),
   }
+}
+
+// The default collectors describe the process, not a server, and cannot be stopped once started (an
+// event-loop delay monitor, a GC observer): one registry of them per process, shared by its servers.
+let processMetrics: Registry | null = null
+const processRegistry = (): Registry => {
+  if (processMetrics === null) {
+    processMetrics = new Registry()
+    collectDefaultMetrics({ register: processMetrics })
+    for (const name of LINT_FAILING_DEFAULTS) processMetrics.removeSingleMetric(name)
+  }
+  return processMetrics
 }
 
 const numericId = (id: string | null): number | null => {
