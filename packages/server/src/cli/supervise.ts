@@ -18,6 +18,7 @@ import { createServer } from "node:net"
 import { loadConfig } from "@tether/core"
 import { Effect } from "effect"
 import { DEFAULT_READY_DEADLINE_MS } from "../health/readiness.ts"
+import { supervisorLog } from "../observability/supervisor-log.ts"
 import { ExitCode } from "./run-main.ts"
 
 /** The supervisor's own flags (removed from the child's command line), with their defaults. */
@@ -188,9 +189,7 @@ export interface SuperviseIo {
  */
 export const runSupervisor = async (args: readonly string[], io: SuperviseIo = {}): Promise<number> => {
   const env = io.env ?? process.env
-  const log =
-    io.log ??
-    ((line: string) => process.stderr.write(`${new Date().toISOString()} tether supervise: ${line}\n`))
+  const log = io.log ?? supervisorLog(args)
   const stdout = io.stdout ?? ((line: string) => process.stdout.write(`${line}\n`))
   let parsed: SuperviseArgs
   let hostname: string
