@@ -11,6 +11,7 @@ export const SERVER_NAMES = [
   "better-sse",
   "effect-stream",
   "tether",
+  "tether-scraped",
   "tether-memory",
 ] as const
 export type ServerName = (typeof SERVER_NAMES)[number]

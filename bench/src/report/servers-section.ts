@@ -27,6 +27,7 @@ export const serversSection = (): string =>
       "`Stream.toReadableStreamWith` into `Bun.serve`.",
     "- **Tether** (`packages/server`): `tether serve --port 0 --config <1 s heartbeat, 64 MiB max_buffered_bytes, " +
       "100 000 retained> --data-dir <tmp>`, with the SQLite log (default) or `--event-log memory`, run from source " +
-      "(`--conditions=@tether/source`).",
+      "(`--conditions=@tether/source`). The **scraped** row is the SQLite one with a Prometheus scraper " +
+      "polling `GET /global/metrics` every second all run long (15× a usual scrape interval): the cost of its metrics.",
     "",
   ].join("\n")

@@ -29,6 +29,7 @@ export const SERVER_LABELS: Record<ServerName, string> = {
   "better-sse": "better-sse Channel (Node)",
   "effect-stream": "Effect 4 PubSub → Stream → Sse.encode",
   tether: "Tether, SQLite log",
+  "tether-scraped": "Tether, SQLite log, GET /global/metrics scraped every 1 s",
   "tether-memory": "Tether, --event-log memory",
 }
 
@@ -39,6 +40,7 @@ export const SERVER_SHORT_LABELS: Record<ServerName, string> = {
   "better-sse": "better-sse (Node)",
   "effect-stream": "Effect PubSub→Stream",
   tether: "Tether (SQLite log)",
+  "tether-scraped": "Tether (SQLite, scraped)",
   "tether-memory": "Tether (memory log)",
 }
 
@@ -138,6 +140,7 @@ export const launchFor = async (
       }
     }
     case "tether":
+    case "tether-scraped":
       return { command: [...bun, ...tetherCommand({ heartbeatMs }).slice(1)], cwd: REPO_ROOT }
     case "tether-memory":
       return {

@@ -20,6 +20,8 @@ import { EventBus, type PublishedEvent } from "./event/bus.ts"
 import type { EventLogKind } from "./event/log.ts"
 import type { ReadinessOptions } from "./health/readiness.ts"
 import { HttpServer } from "./http/server.ts"
+import type { ServerLogOptions } from "./observability/log.ts"
+import { makeTelemetry } from "./observability/telemetry.ts"
 import { EventStreams } from "./stream/service.ts"
 
 /** How to start a server. Every field is optional. */
@@ -44,6 +46,8 @@ export interface StartServerOptions {
   readonly appDir?: string | null
   /** Limits of `GET /global/health/ready`. Default: a 1000 ms deadline per check, 500 ms of event-loop lag. */
   readonly readiness?: ReadinessOptions
+  /** The lifecycle log: format (`pretty`/`json`), level, where lines go. Default: pretty, info, stderr. */
+  readonly log?: ServerLogOptions
 }
 
 /** A running server. */
@@ -111,6 +115,7 @@ export const startServer = async (options: StartServerOptions = {}): Promise<Tet
     eventLog: options.eventLog ?? "sqlite",
     appDir: options.appDir,
     readiness: options.readiness,
+    telemetry: makeTelemetry({ ...options.log, eventLog: options.eventLog ?? "sqlite" }),
   })
   const built = await Effect.runPromise(Effect.exit(Layer.buildWithScope(layer, scope)))
   if (Exit.isFailure(built)) {

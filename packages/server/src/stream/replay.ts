@@ -33,6 +33,14 @@ export interface StreamStart {
   /** The current `server.event_stream.max_buffered_bytes`: a replay never queues more than this. */
   readonly maxBufferedBytes: () => number
   readonly warn: (message: string) => void
+  /** Told of each replayed event and each resync (metrics, log). */
+  readonly observe?: ReplayObserver
+}
+
+/** What a stream start reports. */
+export interface ReplayObserver {
+  readonly replayed: () => void
+  readonly resync: (requested: string, oldest: string | null) => void
 }
 
 /**
@@ -99,6 +107,7 @@ const run = async (
     connection.started = true
     if (point._tag === "Resync") {
       connection.send(ephemeralFrame(EventType.Resync, { requested, oldest: point.oldest }, Date.now()))
+      start.observe?.resync(requested, point.oldest)
       // The client refetches its state and resumes from `newest` (the SDK does): what follows is
       // every event after it.
       live()
@@ -134,6 +143,7 @@ const run = async (
         connection.send(
           ephemeralFrame(EventType.Resync, { requested: after, oldest: still.oldest }, Date.now()),
         )
+        start.observe?.resync(after, still.oldest)
         // The client refetches its state. The stream goes on from `newest` (or past it, if the
         // replay already was): what it has not sent is exactly what comes after that.
         const through = newest !== null && log.compare(newest, after) > 0 ? newest : after
@@ -154,6 +164,7 @@ const run = async (
           if (connection.closedBy !== null) return
         }
         connection.replayed(event.id, frame)
+        start.observe?.replayed()
         after = event.id
       }
       if (page.length < REPLAY_PAGE) {

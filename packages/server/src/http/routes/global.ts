@@ -63,6 +63,6 @@ export const publishEvent: Handler = async (request, { bus }) => {
   if (result._tag === "Success") return json({ id: result.success.id }, 202)
   const error = result.failure
   if (error instanceof EventInvalid) return errorFrom(400, error)
-  console.error(`tether: publish failed: ${error.message}`)
+  // Logged and counted by the instrumented event log (observability/instrumented-log.ts).
   return errorResponse(503, "EventLogError", error.message)
 }
