@@ -13,7 +13,14 @@
  */
 
 /** Default work per turn, in ms: well under the 100 ms lag target, large enough to amortise a turn. */
-export const TURN_BUDGET_MS = 8
+export const TURN_BUDGET_MS = 4
+
+/**
+ * Default bytes handed to sockets per turn. Copying them into the runtime's buffers is quick and shows
+ * little on the clock; sending them (on loopback, the kernel also runs the receiver's side in the
+ * sender's call) comes after, at the end of the turn, and costs far more: bytes are budgeted too.
+ */
+export const TURN_BUDGET_BYTES = 1024 * 1024
 
 /**
  * Shares event-loop turns among tasks.
@@ -21,7 +28,7 @@ export const TURN_BUDGET_MS = 8
  * @example
  * ```ts
  * import { LoopBudget } from "./loop-budget.ts"
- * const budget = new LoopBudget()
+ * const budget = new LoopBudget({ budgetMs: 8 })
  * const work = async (items: number[]) => {
  *   for (const item of items) {
  *     const wait = budget.pause()
@@ -34,13 +41,16 @@ export const TURN_BUDGET_MS = 8
 export class LoopBudget {
   // When the current turn's work began; null when no task has run since the last turn ended.
   private turnStart: number | null = null
+  private turnBytes = 0
   private waiting: (() => void)[] = []
   private readonly budgetMs: number
+  private readonly budgetBytes: number
   private readonly now: () => number
 
-  constructor(budgetMs: number = TURN_BUDGET_MS, now: () => number = () => performance.now()) {
-    this.budgetMs = budgetMs
-    this.now = now
+  constructor(options: { budgetMs?: number; budgetBytes?: number; now?: () => number } = {}) {
+    this.budgetMs = options.budgetMs ?? TURN_BUDGET_MS
+    this.budgetBytes = options.budgetBytes ?? TURN_BUDGET_BYTES
+    this.now = options.now ?? (() => performance.now())
   }
 
   /** How many tasks wait for a later turn. */
@@ -49,16 +59,22 @@ export class LoopBudget {
   }
 
   /**
-   * `null` while this turn has budget left (go on synchronously: no promise, no allocation on the hot
-   * path), else a promise that resolves in a later turn.
+   * `null` while this turn has budget left for `bytes` more (go on synchronously: no promise, no
+   * allocation on the hot path; the bytes are then counted), else a promise that resolves in a later
+   * turn (ask again then).
    */
-  pause(): Promise<void> | null {
+  pause(bytes = 0): Promise<void> | null {
     const now = this.now()
     if (this.turnStart === null) {
       this.turnStart = now
+      this.turnBytes = 0
       setImmediate(this.nextTurn)
     }
-    if (now - this.turnStart < this.budgetMs && this.waiting.length === 0) return null
+    const spent = this.turnBytes > 0 && this.turnBytes + bytes > this.budgetBytes
+    if (now - this.turnStart < this.budgetMs && !spent && this.waiting.length === 0) {
+      this.turnBytes += bytes
+      return null
+    }
     return new Promise((resolve) => this.waiting.push(resolve))
   }
 
@@ -66,6 +82,7 @@ export class LoopBudget {
   // the budget does not cover wait once more, behind the ones that ran.
   private readonly nextTurn = (): void => {
     this.turnStart = null
+    this.turnBytes = 0
     const waiting = this.waiting
     if (waiting.length === 0) return
     this.waiting = []

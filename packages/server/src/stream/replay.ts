@@ -149,10 +149,11 @@ const run = async (
           await connection.drained()
           if (connection.closedBy !== null) return
         }
-        const wait = budget.pause()
-        if (wait !== null) {
+        let wait = budget.pause(frame.byteLength)
+        while (wait !== null) {
           await wait
           if (connection.closedBy !== null) return
+          wait = budget.pause(frame.byteLength)
         }
         connection.replayed(ids[i] as string, frame)
         after = ids[i] as string
