@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import type { EventLogShape } from "../event/log-shape.ts"
 import { makeMemoryLog } from "../event/memory-log.ts"
 import { FrameCache } from "./frame-cache.ts"
-import { ReplayPages } from "./replay-pages.ts"
+import { REPLAY_PAGE_BYTES, ReplayPages } from "./replay-pages.ts"
 
 /** A memory log of `count` events that counts its `readAfter` calls. */
 const counted = (count: number) => {
@@ -83,6 +83,28 @@ describe("ReplayPages", () => {
     now = 2000
     await pages.read(ids[15] as string, 4, pages.stamp())
     expect(reads()).toBe(6)
+  })
+
+  test("large events are read fewer at a time: a page holds about REPLAY_PAGE_BYTES", async () => {
+    const log = makeMemoryLog()
+    const before = Effect.runSync(log.newest) as string
+    const blob = "x".repeat(256 * 1024)
+    for (let i = 0; i < 40; i++) {
+      Effect.runSync(log.append({ type: "t", time: 0, properties: `{"blob":"${blob}"}` }))
+    }
+    const frames = new FrameCache()
+    const pages = new ReplayPages(log, frames)
+    // Nothing known yet: the first read takes what it is asked, the next ones follow the sizes seen.
+    const first = await pages.read(before, 4, pages.stamp())
+    expect(first.ids).toHaveLength(4)
+    const second = await pages.read(first.ids[3] as string, 500, pages.stamp())
+    expect(second.ids).toHaveLength(
+      Math.floor(REPLAY_PAGE_BYTES / (second.frames[0] as Uint8Array).byteLength),
+    )
+    expect(second.short).toBe(false)
+    // A new reader on the same cache starts from the recent frames' size.
+    const fresh = new ReplayPages(log, frames)
+    expect((await fresh.read(second.ids.at(-1) as string, 500, fresh.stamp())).ids.length).toBeLessThan(10)
   })
 
   test("a failed read fails every client waiting on it, and the next ask reads again", async () => {

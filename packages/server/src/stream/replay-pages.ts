@@ -9,6 +9,10 @@
  * takes the slice of a kept page that covers it, after which it asks for the same positions as the
  * others. Generic over `EventLogShape`: positions are the log's opaque ids, ordered by its `compare`.
  *
+ * A page holds up to the count the caller asks for, and no more than about {@link REPLAY_PAGE_BYTES}: the
+ * count is cut by the size of recent events, so a log of 256 KiB events is not read 500 at a time
+ * (128 MiB in one synchronous read).
+ *
  * A page is exact whenever it is used: events never change once logged and ids only grow, so the
  * events after `after` up to a page's last id are the same whenever they are read. What can be stale
  * is the end: a short page (the log's end when read) says nothing about events logged since; each
@@ -38,6 +42,9 @@ interface Kept {
   readonly bytes: number
   readonly keptAt: number
 }
+
+/** About how many bytes of frames one page read brings: 500 events of 4 KiB. */
+export const REPLAY_PAGE_BYTES = 2 * 1024 * 1024
 
 /** Default budget of kept pages: a storm's clients drift apart by a few pages at most. */
 export const REPLAY_PAGES_BYTES = 32 * 1024 * 1024
@@ -72,6 +79,8 @@ export class ReplayPages {
   private keptBytes = 0
   private readonly inFlight = new Map<string, Promise<ReplayPage>>()
   private clock = 0
+  // The mean frame size of the last page read; before any, that of the recent frames in the cache.
+  private frameBytes: number | null = null
 
   constructor(
     log: EventLogShape,
@@ -96,8 +105,9 @@ export class ReplayPages {
   }
 
   /**
-   * Up to `limit` events after `after`, oldest first. A kept or in-flight page is used when it covers
-   * `after`, unless it is short and was read before `since` (it may miss events logged since then).
+   * Up to `limit` events after `after` (fewer when they are large, see {@link REPLAY_PAGE_BYTES}),
+   * oldest first. A kept or in-flight page is used when it covers `after`, unless it is short and was
+   * read before `since` (it may miss events logged since then).
    */
   read(after: string, limit: number, since: number): Promise<ReplayPage> {
     const usable = (page: ReplayPage) => !page.short || page.readAt > since
@@ -108,10 +118,12 @@ export class ReplayPages {
     const kept = this.lookup(after)
     if (kept !== null && usable(kept)) return Promise.resolve(kept)
     const readAt = this.stamp()
-    const reading = Effect.runPromise(this.log.readAfter(after, limit)).then(
+    const size = this.frameBytes ?? this.frames.averageBytes
+    const count = size === null ? limit : Math.max(1, Math.min(limit, Math.floor(REPLAY_PAGE_BYTES / size)))
+    const reading = Effect.runPromise(this.log.readAfter(after, count)).then(
       (events) => {
         this.inFlight.delete(after)
-        const page = this.encode(events, events.length < limit, readAt)
+        const page = this.encode(events, events.length < count, readAt)
         this.keep(after, page)
         return page
       },
@@ -166,6 +178,11 @@ export class ReplayPages {
       }
       ids.push(event.id)
       frames.push(frame)
+    }
+    if (frames.length > 0) {
+      let bytes = 0
+      for (const frame of frames) bytes += frame.byteLength
+      this.frameBytes = bytes / frames.length
     }
     return { ids, frames, short, readAt }
   }
