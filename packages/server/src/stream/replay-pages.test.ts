@@ -85,6 +85,17 @@ describe("ReplayPages", () => {
     expect(reads()).toBe(6)
   })
 
+  test("expired pages are let go even when no client asks again", async () => {
+    const { log, before } = counted(10)
+    let now = 0
+    const pages = new ReplayPages(log, new FrameCache(), { ttlMs: 20, now: () => now })
+    await pages.read(before, 4, pages.stamp())
+    expect(pages.size).toBeGreaterThan(0)
+    now = 100
+    await Bun.sleep(60)
+    expect(pages.size).toBe(0)
+  })
+
   test("large events are read fewer at a time: a page holds about REPLAY_PAGE_BYTES", async () => {
     const log = makeMemoryLog()
     const before = Effect.runSync(log.newest) as string

@@ -81,6 +81,8 @@ export class ReplayPages {
   private clock = 0
   // The mean frame size of the last page read; before any, that of the recent frames in the cache.
   private frameBytes: number | null = null
+  // Drops expired pages once the storm is over, so an idle server does not keep them.
+  private sweep: ReturnType<typeof setTimeout> | null = null
 
   constructor(
     log: EventLogShape,
@@ -201,6 +203,21 @@ export class ReplayPages {
       if (this.keptBytes <= this.budget) break
       this.drop(entry)
     }
+    this.scheduleSweep()
+  }
+
+  private scheduleSweep(): void {
+    if (this.sweep !== null || this.kept.size === 0) return
+    this.sweep = setTimeout(() => {
+      this.sweep = null
+      const now = this.now()
+      for (const entry of [...this.kept.values()]) {
+        if (now - entry.keptAt > this.ttlMs) this.drop(entry)
+      }
+      this.scheduleSweep()
+    }, this.ttlMs + 1)
+    // Never keeps a process alive.
+    this.sweep.unref?.()
   }
 
   private drop(entry: Kept): void {
