@@ -82,6 +82,8 @@ export const tetherCommand = (options: {
   memoryLog?: boolean
   dataDir?: string
   configPath?: string
+  /** A module `bun --preload`s into the server (e.g. the event-loop lag probe). */
+  preload?: string
 }): string[] => {
   const files =
     options.configPath && options.dataDir
@@ -90,6 +92,7 @@ export const tetherCommand = (options: {
   return [
     process.execPath,
     "--conditions=@tether/source",
+    ...(options.preload ? ["--preload", options.preload] : []),
     TETHER_MAIN,
     "serve",
     "--port",

@@ -13,7 +13,9 @@ import { Connection, type ConnectionHost } from "./connection.ts"
 import { FrameCache } from "./frame-cache.ts"
 import { runHeartbeat } from "./heartbeat.ts"
 import { Hub } from "./hub.ts"
+import { LoopBudget } from "./loop-budget.ts"
 import { startStream } from "./replay.ts"
+import { ReplayPages } from "./replay-pages.ts"
 import { makeStreamTelemetry } from "./stream-telemetry.ts"
 
 /** What `EventStreams` offers. */
@@ -73,7 +75,8 @@ export class EventStreams extends Context.Service<EventStreams, EventStreamsShap
       const frames = new FrameCache()
       const start = {
         log,
-        frames,
+        pages: new ReplayPages(log, frames),
+        budget: new LoopBudget(),
         instance,
         heartbeatMs: () => config.current().server.event_stream.heartbeat_ms,
         maxBufferedBytes: host.maxBufferedBytes,
