@@ -114,6 +114,25 @@ describe("writeAtomically", () => {
     expect(leftovers()).toEqual([])
   })
 
+  test("a write that fails (the disk full, a file size limit) throws and leaves no temp file", () => {
+    writeFileSync(file, "{}\n")
+    // A real failing write: under a 16 KiB file size limit, writing 64 KiB fails with EFBIG (Bun, as
+    // Node, ignores the SIGXFSZ that would otherwise end the process).
+    const script = `import { writeAtomically } from ${JSON.stringify(join(import.meta.dir, "write-atomically.ts"))}
+await writeAtomically(${JSON.stringify(file)}, "x".repeat(64 * 1024), "{}\\n").then(
+  () => console.log("written"),
+  (error) => console.log(error.code),
+)`
+    const child = spawnSync(
+      "sh",
+      ["-c", 'ulimit -f 16 && exec "$0" --conditions=@tether/source -e "$1"', process.execPath, script],
+      { encoding: "utf8", timeout: 30_000 },
+    )
+    expect({ stdout: child.stdout.trim(), stderr: child.stderr }).toEqual({ stdout: "EFBIG", stderr: "" })
+    expect(readFileSync(file, "utf8")).toBe("{}\n")
+    expect(leftovers()).toEqual([])
+  })
+
   test("a symlink to a FIFO or a device, or a FIFO itself: refused, named, left as it was", async () => {
     const fifo = join(dir, "pipe")
     expect(spawnSync("mkfifo", [fifo]).status).toBe(0)
