@@ -322,6 +322,9 @@ describe("the starvation sharing prevents", () => {
           subscription?: { close(): void }
         }
         scope.subscription?.close()
+        // The closed subscription's last status is its own; this one's roles are read once it reports.
+        scope.state = undefined
+        scope.role = undefined
         const client = scope.tetherSdk.createTetherClient({
           baseUrl: location.origin,
           shareAcrossTabs,
@@ -339,6 +342,8 @@ describe("the starvation sharing prevents", () => {
     )
   const pageStates = (pages: Page[]) =>
     Promise.all(pages.map((page) => page.evaluate(() => (window as unknown as { state?: string }).state)))
+  const pageRoles = (pages: Page[]) =>
+    Promise.all(pages.map((page) => page.evaluate(() => (window as unknown as { role?: string }).role)))
 
   test("8 tabs without the option: 6 streams, the 7th and 8th never connect and API calls queue; with it, 1 stream for all, and another password is another group", async () => {
     for (const page of tabs.splice(0)) await page.close()
@@ -365,9 +370,7 @@ describe("the starvation sharing prevents", () => {
       15_000,
       async () => `states ${JSON.stringify(await pageStates(pages))}`,
     )
-    const shared = await Promise.all(
-      pages.map((page) => page.evaluate(() => (window as unknown as { role?: string }).role)),
-    )
+    const shared = await pageRoles(pages)
     expect(shared.filter((r) => r === "holder")).toHaveLength(1)
     expect(shared.filter((r) => r === "follower")).toHaveLength(7)
     await waitForStreams(1)
@@ -380,9 +383,12 @@ describe("the starvation sharing prevents", () => {
     // switch to it share a second stream between them, never the first group's.
     for (const page of pages.slice(0, 2)) await subscribe(page, true, "another-password")
     await waitForStreams(2)
-    const roles = await Promise.all(
-      pages.map((page) => page.evaluate(() => (window as unknown as { role?: string }).role)),
+    await waitFor(
+      async () => ((await pageStates(pages.slice(0, 2))).every((s) => s === "open") ? true : undefined),
+      15_000,
+      async () => `states ${JSON.stringify(await pageStates(pages))}`,
     )
+    const roles = await pageRoles(pages)
     expect(roles.slice(0, 2).sort()).toEqual(["follower", "holder"])
     expect(roles.slice(2).filter((r) => r === "holder")).toHaveLength(1)
   })
