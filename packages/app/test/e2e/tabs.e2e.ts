@@ -60,6 +60,8 @@ const outputMark = () => server?.output().length ?? 0
 const attr = (page: Page, name: string) => page.getAttribute("[data-connection-state]", name)
 const roles = async (pages: Page[]) => Promise.all(pages.map((page) => attr(page, "data-stream-role")))
 const states = async (pages: Page[]) => Promise.all(pages.map((page) => attr(page, "data-connection-state")))
+/** The heartbeat each tab's panel shows: the SDK status's `heartbeatMs`, relayed to followers by the holder. */
+const heartbeats = async (pages: Page[]) => Promise.all(pages.map((page) => attr(page, "data-heartbeat-ms")))
 const rows = (page: Page) =>
   page.$$eval(`[data-event-type^='${TYPE}']`, (found) =>
     found.map((row) => row.getAttribute("data-event-id")),
@@ -183,6 +185,7 @@ describe("many tabs of the app share one event stream", () => {
     // Let a straggler that would open a second stream show itself.
     await Bun.sleep(1000)
     expect(streams(mark)).toEqual({ now: 1, max: 1 })
+    expect(await heartbeats(tabs)).toEqual(tabs.map(() => "1000"))
 
     for (let n = 1; n <= 5; n++) await publishTabsEvent(n)
     await expectEveryTabHasAll(tabs)
@@ -222,6 +225,8 @@ describe("many tabs of the app share one event stream", () => {
     await waitForOneHolder(tabs, 5000)
     await expectEveryTabHasAll(tabs)
     await waitForStreams(1)
+    // The new holder's status (so every follower's) says the same heartbeat.
+    expect(await heartbeats(tabs)).toEqual(tabs.map(() => "1000"))
   })
 
   test("a frozen holder (its main thread stops, with no freeze event) loses the stream within ~1 s; running again, it follows and catches up", async () => {
