@@ -4,6 +4,7 @@
  * @module
  */
 import { type HttpConfig, requestJson, resolveBaseUrl } from "./http.ts"
+import { createSavedConfigs } from "./saved-configs.ts"
 import { streamShared, subscribeShared } from "./share/shared-subscription.ts"
 import {
   type StreamOptions,
@@ -73,7 +74,8 @@ export interface TetherClient {
       /**
        * `PATCH /global/config`: deep-merges `patch` into the config file in use, validates, applies live.
        * Resolves with the effective config the server answers; an invalid patch throws `TetherApiError`
-       * (`error.name === "ConfigInvalid"`, `issues` naming each key) and changes nothing.
+       * (`error.name === "ConfigInvalid"`, `issues` naming each key) and changes nothing. A longer heartbeat
+       * raises the `heartbeatMs` (and stale limit) of this client's subscriptions before it resolves.
        */
       update(patch: ConfigPatch, options?: CallOptions): Promise<Config>
     }
@@ -150,6 +152,10 @@ export function createTetherClient(options: TetherClientOptions): TetherClient {
     },
   }
 
+  // This client's saves reach its own subscriptions at once (see saved-configs.ts).
+  const savedConfigs = createSavedConfigs()
+  const links = { savedConfigs }
+
   return {
     baseUrl,
     global: {
@@ -162,8 +168,11 @@ export function createTetherClient(options: TetherClientOptions): TetherClient {
         }),
       config: {
         get: (call = {}) => requestJson<Config>(http, "GET", "/global/config", call),
-        update: (patch, call = {}) =>
-          requestJson<Config>(http, "PATCH", "/global/config", { ...call, body: patch }),
+        update: async (patch, call = {}) => {
+          const config = await requestJson<Config>(http, "PATCH", "/global/config", { ...call, body: patch })
+          savedConfigs.publish(config)
+          return config
+        },
       },
       event: {
         publish: async (input, call = {}) => {
@@ -174,12 +183,12 @@ export function createTetherClient(options: TetherClientOptions): TetherClient {
         },
         subscribe: (subscribeOptions) =>
           options.shareAcrossTabs === true
-            ? subscribeShared(http, subscribeOptions, password)
-            : subscribeEvents(http, subscribeOptions),
+            ? subscribeShared(http, subscribeOptions, password, savedConfigs)
+            : subscribeEvents(http, subscribeOptions, links),
         stream: (streamOptions) =>
           options.shareAcrossTabs === true
-            ? streamShared(http, streamOptions ?? {}, password)
-            : streamEvents(http, streamOptions),
+            ? streamShared(http, streamOptions ?? {}, password, savedConfigs)
+            : streamEvents(http, streamOptions, links),
       },
     },
   }

@@ -8,9 +8,13 @@ import { TetherProtocolError } from "./errors.ts"
 import type { HttpConfig } from "./http.ts"
 import type { BackoffOptions } from "./reconnect/backoff.ts"
 import type { Clock } from "./reconnect/clock.ts"
+import type { SavedConfigs } from "./saved-configs.ts"
+import { learnFromEvent, raiseHeartbeat, type ServerFacts, withFacts } from "./server-facts.ts"
 import { openEventStream } from "./sse/open.ts"
 import type { EventStreamHandle, SseMessage, StreamStatus } from "./sse/types.ts"
 import { HEARTBEAT_MS, STALE_HEARTBEATS, type TetherEvent } from "./wire.ts"
+
+export type { ServerFacts } from "./server-facts.ts"
 
 /** The stale limit until `server.connected` tells the real heartbeat: 2.5 × the default heartbeat (10 s). */
 export const INITIAL_STALE_AFTER_MS = STALE_HEARTBEATS * HEARTBEAT_MS.default
@@ -20,15 +24,29 @@ export const INITIAL_STALE_AFTER_MS = STALE_HEARTBEATS * HEARTBEAT_MS.default
  * after (the last durable event received; before any, or after a `server.resync` that came before any durable
  * event on its connection, the newest id the server announced in `server.connected`, unless that was `null`).
  * With `stream()` it counts events on arrival, so it can be ahead of the event the loop is processing.
+ *
+ * `heartbeatMs` and `instance` say what the server announced: both from `server.connected`, the interval
+ * then set by each `server.heartbeat` and raised at once by a `config.updated` (or this client's own
+ * `global.config.update`) that lengthens it. They are absent until the first `server.connected` and kept
+ * across reconnects (the last known). Without `staleAfterMs` the stale watchdog waits 2.5 × `heartbeatMs`.
+ *
+ * @example
+ * ```ts
+ * const subscription = client.global.event.subscribe({
+ *   onEvent: () => {},
+ *   onStatus: (status) => console.log(status.state, status.heartbeatMs, status.instance),
+ * })
+ * ```
  */
-export type SubscriptionStatus = StreamStatus & {
-  /**
-   * With `shareAcrossTabs` only: whether this subscription holds the stream of its group of tabs
-   * (`holder`), receives it from another tab (`follower`), or has a stream of its own because this runtime
-   * cannot share (`single`). Absent without `shareAcrossTabs`.
-   */
-  readonly role?: StreamRole
-}
+export type SubscriptionStatus = StreamStatus &
+  ServerFacts & {
+    /**
+     * With `shareAcrossTabs` only: whether this subscription holds the stream of its group of tabs
+     * (`holder`), receives it from another tab (`follower`), or has a stream of its own because this runtime
+     * cannot share (`single`). Absent without `shareAcrossTabs`.
+     */
+    readonly role?: StreamRole
+  }
 
 /** Which part a subscription with `shareAcrossTabs` plays in its group of tabs. */
 export type StreamRole = "holder" | "follower" | "single"
@@ -73,23 +91,42 @@ interface Tracker {
    * and updates the tracked state; `undefined` when it was not an envelope.
    */
   accept(message: SseMessage): TetherEvent | undefined
+  /** A config this client saved: raises the heartbeat as `config.updated` would; whether the status changed. */
+  saved(heartbeatMs: unknown): boolean
   status(stream: StreamStatus): SubscriptionStatus
 }
 
-function createTracker(options: StreamOptions, handle: () => EventStreamHandle | undefined): Tracker {
+/** Internal options of a subscription (the shared subscription's and the client's). */
+export interface SubscriptionLinks {
+  /** What the status says about the server before this subscription's own `server.connected` (a tab taking over a group's stream). */
+  readonly facts?: ServerFacts
+  /** The configs the client saves, heard for the subscription's lifetime. */
+  readonly savedConfigs?: SavedConfigs
+}
+
+function createTracker(
+  options: StreamOptions,
+  handle: () => EventStreamHandle | undefined,
+  initial: ServerFacts = {},
+): Tracker {
   let lastDurableId = options.lastEventId ?? ""
-  let heartbeatMs: number | undefined
+  let facts = initial
+  // The heartbeat the stale watchdog was set for (it starts at INITIAL_STALE_AFTER_MS, whatever `initial` says).
+  let watched: number | undefined
   // The newest durable id when this connection began (`server.connected`), until a durable event arrives.
   let connectedNewest: string | undefined
   const onError =
     options.onError ?? ((error: TetherProtocolError) => console.warn(`@tether/sdk: ${error.message}`))
-  const followHeartbeat = (announced: unknown, onlyRaise: boolean) => {
-    if (options.staleAfterMs !== undefined) return
-    if (typeof announced !== "number" || !(announced > 0) || !Number.isFinite(announced)) return
-    if (announced === heartbeatMs || (onlyRaise && heartbeatMs !== undefined && announced < heartbeatMs))
-      return
-    heartbeatMs = announced
-    handle()?.setStaleAfterMs(STALE_HEARTBEATS * announced)
+  /** Takes `next` as the facts (whether they changed); the watchdog follows the heartbeat unless `staleAfterMs` was given. */
+  const learn = (next: ServerFacts): boolean => {
+    const changed = next !== facts
+    facts = next
+    const ms = facts.heartbeatMs
+    if (options.staleAfterMs === undefined && ms !== undefined && ms !== watched) {
+      watched = ms
+      handle()?.setStaleAfterMs(STALE_HEARTBEATS * ms)
+    }
+    return changed
   }
   return {
     accept(message) {
@@ -102,6 +139,7 @@ function createTracker(options: StreamOptions, handle: () => EventStreamHandle |
         lastDurableId = event.id
         connectedNewest = undefined
       }
+      learn(learnFromEvent(facts, event))
       switch (event.type) {
         case "server.connected": {
           const newest = (event.properties as { last_event_id?: unknown }).last_event_id
@@ -112,21 +150,6 @@ function createTracker(options: StreamOptions, handle: () => EventStreamHandle |
             lastDurableId = connectedNewest
             handle()?.setLastEventId(connectedNewest)
           }
-          followHeartbeat((event.properties as { heartbeat_ms?: unknown }).heartbeat_ms, false)
-          break
-        }
-        case "server.heartbeat":
-          // The heartbeat may change live (PATCH /global/config): follow it without a reconnect.
-          followHeartbeat((event.properties as { heartbeat_ms?: unknown }).heartbeat_ms, false)
-          break
-        case "config.updated": {
-          // A longer heartbeat starts with a gap of the new length before the next heartbeat announces it:
-          // raise the limit now, or that gap reads as a dead connection. (A lower value is left to the next
-          // heartbeat, which comes soon and carries it; a replayed old config.updated must not lower it.)
-          const config = (
-            event.properties as { config?: { server?: { event_stream?: { heartbeat_ms?: unknown } } } }
-          ).config
-          followHeartbeat(config?.server?.event_stream?.heartbeat_ms, true)
           break
         }
         case "server.resync":
@@ -142,11 +165,35 @@ function createTracker(options: StreamOptions, handle: () => EventStreamHandle |
       }
       return event
     },
+    saved: (heartbeatMs) => learn(raiseHeartbeat(facts, heartbeatMs)),
     status(stream) {
       const { lastEventId: _sse, ...rest } = stream
-      return lastDurableId === "" ? rest : { ...rest, lastEventId: lastDurableId }
+      return withFacts(lastDurableId === "" ? rest : { ...rest, lastEventId: lastDurableId }, facts)
     },
   }
+}
+
+/**
+ * Hears the client's saved configs until the stream closes (the first save after that stops listening): a
+ * save that lengthens the heartbeat reports the new status at once. Returns the function that stops listening.
+ */
+function listenForSaves(
+  links: SubscriptionLinks,
+  tracker: Tracker,
+  current: () => EventStreamHandle | undefined,
+  onStatus: ((status: SubscriptionStatus) => void) | undefined,
+): () => void {
+  if (links.savedConfigs === undefined) return () => {}
+  const stop = links.savedConfigs.listen((config) => {
+    const opened = current()
+    if (opened === undefined) return
+    if (opened.status().state === "closed") {
+      stop()
+      return
+    }
+    if (tracker.saved(config?.server?.event_stream?.heartbeat_ms)) onStatus?.(tracker.status(opened.status()))
+  })
+  return stop
 }
 
 /** Parses one `data:` payload into an envelope, or says why it is not one. */
@@ -186,14 +233,18 @@ function streamOptions(http: HttpConfig, options: StreamOptions) {
 }
 
 /** `global.event.subscribe`. */
-export function subscribeEvents(http: HttpConfig, options: SubscribeOptions): Subscription {
+export function subscribeEvents(
+  http: HttpConfig,
+  options: SubscribeOptions,
+  links: SubscriptionLinks = {},
+): Subscription {
   if (typeof options?.onEvent !== "function") {
     throw new TypeError(
       "global.event.subscribe: options.onEvent must be a function, e.g. subscribe({ onEvent })",
     )
   }
   let handle: EventStreamHandle | undefined
-  const tracker = createTracker(options, () => handle)
+  const tracker = createTracker(options, () => handle, links.facts)
   const { onEvent, onStatus } = options
   handle = openEventStream(`${http.baseUrl}/global/event`, {
     ...streamOptions(http, options),
@@ -204,7 +255,14 @@ export function subscribeEvents(http: HttpConfig, options: SubscribeOptions): Su
     onStatus: onStatus && ((status) => onStatus(tracker.status(status))),
   })
   const opened = handle
-  return { close: () => opened.close(), status: () => tracker.status(opened.status()) }
+  const stopListening = listenForSaves(links, tracker, () => handle, onStatus)
+  return {
+    close: () => {
+      stopListening()
+      opened.close()
+    },
+    status: () => tracker.status(opened.status()),
+  }
 }
 
 /**
@@ -215,10 +273,11 @@ export function subscribeEvents(http: HttpConfig, options: SubscribeOptions): Su
 export function streamEvents(
   http: HttpConfig,
   options: StreamOptions = {},
+  links: SubscriptionLinks = {},
 ): AsyncGenerator<TetherEvent, void, undefined> {
   let handle: EventStreamHandle | undefined
   async function* run(): AsyncGenerator<TetherEvent, void, undefined> {
-    const tracker = createTracker(options, () => handle)
+    const tracker = createTracker(options, () => handle, links.facts)
     const { onStatus } = options
     // The same message object reaches onMessage (on arrival) and then the iterator (when the consumer asks).
     const decoded = new WeakMap<SseMessage, TetherEvent>()
@@ -231,12 +290,14 @@ export function streamEvents(
       onStatus: onStatus && ((status) => onStatus(tracker.status(status))),
     })
     handle = opened
+    const stopListening = listenForSaves(links, tracker, () => handle, onStatus)
     try {
       for await (const message of opened) {
         const event = decoded.get(message)
         if (event) yield event
       }
     } finally {
+      stopListening()
       opened.close()
     }
   }

@@ -285,6 +285,72 @@ describe("createTetherClient: global.event.subscribe", () => {
     await waitFor("stale", () => sub.statuses.some((status) => status.error instanceof SseStaleError), 3000)
   })
 
+  test("the status carries heartbeatMs and instance from server.connected, kept while reconnecting", async () => {
+    const srv = await server({ heartbeatMs: 200 })
+    const client = createTetherClient({ baseUrl: srv.url })
+    const sub = subscribe(client)
+    await waitFor("open", () => sub.subscription.status().state === "open")
+    const connected = sub.events.find((event) => event.type === "server.connected") as TetherEvent
+    const instance = (connected.properties as { instance: string }).instance
+    expect(sub.subscription.status()).toMatchObject({ heartbeatMs: 200, instance })
+    expect(sub.statuses.at(-1)).toMatchObject({ heartbeatMs: 200, instance })
+    expect(sub.statuses[0]?.heartbeatMs).toBeUndefined()
+    await srv.stop()
+    await waitFor("reconnecting", () => sub.statuses.some((status) => status.state === "reconnecting"))
+    const reconnecting = sub.statuses.find((status) => status.state === "reconnecting")
+    expect(reconnecting).toMatchObject({ heartbeatMs: 200, instance })
+    await srv.restart()
+    await waitFor("reopened", () => sub.subscription.status().state === "open")
+  })
+
+  test("a config.updated with a longer heartbeat raises status.heartbeatMs at once; a shorter one waits for a heartbeat", async () => {
+    const srv = await server({ heartbeatMs: 200 })
+    const client = createTetherClient({ baseUrl: srv.url })
+    // Another client saves, so only the stream's config.updated can tell this one.
+    const admin = createTetherClient({ baseUrl: srv.url })
+    const sub = subscribe(client)
+    await waitFor("open", () => sub.subscription.status().heartbeatMs === 200)
+    const updates = () => sub.events.filter((event) => event.type === "config.updated").length
+    await admin.global.config.update({ server: { event_stream: { heartbeat_ms: 2000 } } })
+    await waitFor("config.updated", () => updates() === 1)
+    expect(sub.subscription.status().heartbeatMs).toBe(2000)
+    expect(sub.statuses.at(-1)?.heartbeatMs).toBe(2000)
+    await admin.global.config.update({ server: { event_stream: { heartbeat_ms: 1000 } } })
+    await waitFor("config.updated", () => updates() === 2)
+    expect(sub.subscription.status().heartbeatMs).toBe(2000)
+  })
+
+  test("the client's own save of a longer heartbeat raises status.heartbeatMs before update() resolves", async () => {
+    const srv = await server({ heartbeatMs: 200 })
+    const client = createTetherClient({ baseUrl: srv.url })
+    const sub = subscribe(client)
+    const statusesOfStream: SubscriptionStatus[] = []
+    const withStatus = client.global.event.stream({ onStatus: (status) => statusesOfStream.push(status) })
+    cleanups.push(() => withStatus.return(undefined))
+    void withStatus.next()
+    await waitFor("open", () => sub.subscription.status().heartbeatMs === 200)
+    await waitFor("stream open", () => statusesOfStream.at(-1)?.heartbeatMs === 200)
+    srv.goSilent()
+    await client.global.config.update({ server: { event_stream: { heartbeat_ms: 2000 } } })
+    expect(sub.subscription.status().heartbeatMs).toBe(2000)
+    expect(sub.statuses.at(-1)?.heartbeatMs).toBe(2000)
+    expect(statusesOfStream.at(-1)?.heartbeatMs).toBe(2000)
+    // The stale limit rose with it: silence past the old limit (2.5 × 200 ms) is no reason to reconnect.
+    await Bun.sleep(1000)
+    expect(sub.statuses.some((status) => status.error instanceof SseStaleError)).toBe(false)
+    // A save of a shorter one waits for the server's next heartbeat.
+    await client.global.config.update({ server: { event_stream: { heartbeat_ms: 1000 } } })
+    expect(sub.subscription.status().heartbeatMs).toBe(2000)
+  })
+
+  test("with an explicit staleAfterMs the status still shows the server's heartbeat", async () => {
+    const srv = await server({ heartbeatMs: 200 })
+    const client = createTetherClient({ baseUrl: srv.url })
+    const sub = subscribe(client, { staleAfterMs: 5000 })
+    await waitFor("open", () => sub.subscription.status().heartbeatMs === 200)
+    expect(sub.subscription.status().instance).toBeString()
+  })
+
   test("server.resync is delivered as an event when the id to resume from is unknown", async () => {
     const srv = await server()
     srv.publish("old", {})

@@ -46,7 +46,7 @@ export const ConnectionPanel = (): JSX.Element => {
   // "open", so say as soon as one heartbeat is missing. Counted from the later of the last heartbeat and
   // the last connect, so a fresh connection is not "late" for its first heartbeat.
   const heartbeatLate = () => {
-    const every = sdk.server().heartbeatMs
+    const every = status().heartbeatMs
     if (state() !== "open" || every === undefined) return false
     const since = Math.max(sdk.lastHeartbeatAt() ?? 0, sdk.history().connects.at(-1) ?? 0)
     return since > 0 && now() - since > every * LATE_HEARTBEATS
@@ -71,7 +71,7 @@ export const ConnectionPanel = (): JSX.Element => {
       aria-labelledby="connection-title"
       data-connection-state={state()}
       data-stream-role={role()}
-      data-heartbeat-ms={sdk.server().heartbeatMs ?? ""}
+      data-heartbeat-ms={status().heartbeatMs ?? ""}
       data-measured-cadence-ms={cadence() === undefined ? "" : Math.round(cadence() as number)}
       data-heartbeat-late={heartbeatLate() ? "true" : "false"}
     >
@@ -126,13 +126,11 @@ export const ConnectionPanel = (): JSX.Element => {
         <div>
           <dt>Heartbeat every</dt>
           <dd data-field="heartbeat-ms">
-            {sdk.server().heartbeatMs === undefined
-              ? "unknown"
-              : formatDuration(sdk.server().heartbeatMs as number)}
+            {status().heartbeatMs === undefined ? "unknown" : formatDuration(status().heartbeatMs as number)}
             <Show
               when={!lastKnown()}
               fallback={
-                <Show when={sdk.server().heartbeatMs !== undefined}>
+                <Show when={status().heartbeatMs !== undefined}>
                   <span class="muted"> (last known)</span>
                 </Show>
               }
@@ -153,10 +151,10 @@ export const ConnectionPanel = (): JSX.Element => {
           <dt>Server</dt>
           <dd data-field="server-version">
             {sdk.server().health ? `v${sdk.server().health?.version}` : "unknown"}
-            <Show when={sdk.server().instance}>
-              <span class="muted mono"> · {sdk.server().instance}</span>
+            <Show when={status().instance}>
+              <span class="muted mono"> · {status().instance}</span>
             </Show>
-            <Show when={lastKnown() && (sdk.server().health || sdk.server().instance)}>
+            <Show when={lastKnown() && (sdk.server().health || status().instance)}>
               <span class="muted"> (last known)</span>
             </Show>
           </dd>

@@ -62,8 +62,8 @@ describe("ServerSdkProvider", () => {
     await settle(() => frames.pending() > 0)
     frames.frame()
     expect(sdk.status().state).toBe("open")
-    expect(sdk.server().heartbeatMs).toBe(1000)
-    expect(sdk.server().instance).toBe("i-1")
+    expect(sdk.status().heartbeatMs).toBe(1000)
+    expect(sdk.status().instance).toBe("i-1")
     // server.connected refetches health and config.
     await settle(() => sdk.config() !== undefined && sdk.server().health !== undefined)
     expect(sdk.server().health?.version).toBe("1.2.3")
@@ -135,7 +135,7 @@ describe("ServerSdkProvider", () => {
     await settle()
     frames.frame()
     expect(sdk.lastHeartbeatAt()).toBeNumber()
-    expect(sdk.server().heartbeatMs).toBe(2000)
+    expect(sdk.status().heartbeatMs).toBe(2000)
     expect(sdk.history().heartbeats.length).toBe(1)
   })
 
@@ -184,25 +184,25 @@ describe("ServerSdkProvider", () => {
       await settle(() => frames.pending() > 0)
       frames.frame()
     }
-    expect(sdk.server().heartbeatMs).toBe(1000)
+    expect(sdk.status().heartbeatMs).toBe(1000)
     await deliver("config.updated", {
       config: withHeartbeat(10_000),
       changed: ["server.event_stream.heartbeat_ms"],
     })
-    expect(sdk.server().heartbeatMs).toBe(10_000)
+    expect(sdk.status().heartbeatMs).toBe(10_000)
     // Shorter: the server's next heartbeat says so; until then the longer gap is still possible.
     await deliver("config.updated", {
       config: withHeartbeat(2000),
       changed: ["server.event_stream.heartbeat_ms"],
     })
-    expect(sdk.server().heartbeatMs).toBe(10_000)
+    expect(sdk.status().heartbeatMs).toBe(10_000)
     await deliver("server.heartbeat", { heartbeat_ms: 2000 }, "")
-    expect(sdk.server().heartbeatMs).toBe(2000)
+    expect(sdk.status().heartbeatMs).toBe(2000)
     // The PATCH answer raises it too: the stream's config.updated may come later, or not at all.
     await sdk.updateConfig({ server: { event_stream: { heartbeat_ms: 5000 } } })
-    expect(sdk.server().heartbeatMs).toBe(5000)
+    expect(sdk.status().heartbeatMs).toBe(5000)
     await sdk.updateConfig({ server: { event_stream: { heartbeat_ms: 1000 } } })
-    expect(sdk.server().heartbeatMs).toBe(5000)
+    expect(sdk.status().heartbeatMs).toBe(5000)
   })
 
   test("a settings save during a refetch keeps its config and still takes the refetch's health", async () => {

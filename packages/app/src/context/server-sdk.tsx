@@ -36,18 +36,14 @@ import { createFrameBatcher, type FrameScheduler } from "./frame-batcher.ts"
 
 export type { TetherClient }
 
-/** The connection status, exactly as the SDK reports it (packages/sdk/README.md, `onStatus`). */
+/**
+ * The connection status, exactly as the SDK reports it (packages/sdk/README.md, `onStatus`), with the
+ * server's `heartbeatMs` (the interval to expect) and `instance` as the SDK keeps them.
+ */
 export type ConnectionStatus = SubscriptionStatus
 
-/** What the server said about itself in the last `server.connected` and `server.heartbeat`. */
+/** What the app learned about the server: from the last `server.connected`, resyncs and its refetches. */
 export interface ServerInfo {
-  /**
-   * The heartbeat interval to expect: what the server reports, raised at once by a config change that
-   * lengthens it (the first longer gap comes before any heartbeat announces it).
-   */
-  readonly heartbeatMs?: number
-  /** Changes on every server restart. */
-  readonly instance?: string
   /** The newest durable id when this stream connected. */
   readonly lastEventIdAtConnect?: string | null
   readonly health?: HealthResponse
@@ -169,15 +165,6 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
     }
   }
 
-  // A longer heartbeat starts with a gap of the new length before the next heartbeat announces it: expect
-  // it now, or a healthy stream reads as overdue (as the SDK raises its stale limit). A shorter one is left
-  // to the next heartbeat, which comes soon and carries it; a replayed old config.updated must not lower it.
-  const raiseHeartbeat = (config: Config | undefined) => {
-    const next = config?.server?.event_stream?.heartbeat_ms
-    const current = server.heartbeatMs
-    if (typeof next === "number" && current !== undefined && next > current) setServer("heartbeatMs", next)
-  }
-
   const updateConfig = async (patch: unknown): Promise<Config> => {
     // The settings form forwards what was typed, valid or not (the server's 400 names the problem): the one
     // place an unchecked value meets the typed patch, on purpose.
@@ -186,7 +173,8 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
     configWrites++
     batch(() => {
       setConfigStore("value", reconcile(config))
-      raiseHeartbeat(config)
+      // The SDK raised its status's heartbeat for a longer one before answering: show it now, not next frame.
+      batcher.flush()
     })
     return config
   }
@@ -206,24 +194,23 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
     }
   }
 
+  // The heartbeat and the instance are the SDK's (`status().heartbeatMs`, `status().instance`); what is
+  // left here is the app's own: the history, the resume point at connect and the refetches.
   const applyBuiltin = (event: TetherEvent, at: number) => {
-    const p = event.properties as Record<string, unknown>
     switch (event.type) {
       case "server.heartbeat":
         setLastHeartbeatAt(at)
         setHistory((h) => recordHeartbeat(h, at))
-        if (typeof p.heartbeat_ms === "number") setServer("heartbeatMs", p.heartbeat_ms)
         break
-      case "server.connected":
+      case "server.connected": {
         setHistory((h) => recordConnect(h, at))
-        setServer({
-          ...(typeof p.heartbeat_ms === "number" ? { heartbeatMs: p.heartbeat_ms } : {}),
-          ...(typeof p.instance === "string" ? { instance: p.instance } : {}),
-          lastEventIdAtConnect: typeof p.last_event_id === "string" ? p.last_event_id : null,
-        })
+        // Typed by the wire contract, and still checked: a stream may carry anything.
+        const newest = isEventType(event, "server.connected") ? event.properties.last_event_id : null
+        setServer("lastEventIdAtConnect", typeof newest === "string" ? newest : null)
         // A new connection may be a new server (restart, upgrade): its version and config may differ.
         void refetch()
         break
+      }
       case "server.resync":
         setServer("resyncs", (n) => n + 1)
         void refetch()
@@ -236,7 +223,6 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
           typeof event.properties.config === "object"
         ) {
           setConfigStore("value", reconcile(event.properties.config))
-          raiseHeartbeat(event.properties.config)
         }
         break
     }

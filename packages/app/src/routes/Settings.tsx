@@ -89,7 +89,7 @@ export const Settings = (): JSX.Element => {
   const cadence = () => measuredCadence(sdk.history())
   /** The heartbeat the server reported, after `lead`, or that none came yet. */
   const heartbeatText = (lead: string) => {
-    const every = sdk.server().heartbeatMs
+    const every = sdk.status().heartbeatMs
     return every === undefined ? "no heartbeat yet" : `${lead} ${formatDuration(every)}`
   }
 

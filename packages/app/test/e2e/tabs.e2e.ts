@@ -60,6 +60,8 @@ const outputMark = () => server?.output().length ?? 0
 const attr = (page: Page, name: string) => page.getAttribute("[data-connection-state]", name)
 const roles = async (pages: Page[]) => Promise.all(pages.map((page) => attr(page, "data-stream-role")))
 const states = async (pages: Page[]) => Promise.all(pages.map((page) => attr(page, "data-connection-state")))
+/** The heartbeat each tab's panel shows: the SDK status's `heartbeatMs`, relayed to followers by the holder. */
+const heartbeats = async (pages: Page[]) => Promise.all(pages.map((page) => attr(page, "data-heartbeat-ms")))
 const rows = (page: Page) =>
   page.$$eval(`[data-event-type^='${TYPE}']`, (found) =>
     found.map((row) => row.getAttribute("data-event-id")),
@@ -183,6 +185,7 @@ describe("many tabs of the app share one event stream", () => {
     // Let a straggler that would open a second stream show itself.
     await Bun.sleep(1000)
     expect(streams(mark)).toEqual({ now: 1, max: 1 })
+    expect(await heartbeats(tabs)).toEqual(tabs.map(() => "1000"))
 
     for (let n = 1; n <= 5; n++) await publishTabsEvent(n)
     await expectEveryTabHasAll(tabs)
@@ -222,6 +225,8 @@ describe("many tabs of the app share one event stream", () => {
     await waitForOneHolder(tabs, 5000)
     await expectEveryTabHasAll(tabs)
     await waitForStreams(1)
+    // The new holder's status (so every follower's) says the same heartbeat.
+    expect(await heartbeats(tabs)).toEqual(tabs.map(() => "1000"))
   })
 
   test("a frozen holder (its main thread stops, with no freeze event) loses the stream within ~1 s; running again, it follows and catches up", async () => {
@@ -391,5 +396,66 @@ describe("the starvation sharing prevents", () => {
     const roles = await pageRoles(pages)
     expect(roles.slice(0, 2).sort()).toEqual(["follower", "holder"])
     expect(roles.slice(2).filter((r) => r === "holder")).toHaveLength(1)
+  })
+
+  test("a follower's status has the holder's heartbeatMs and instance, and its own save of a longer heartbeat shows at once", async () => {
+    const pages = await openSdkPages(2)
+    for (const page of pages) {
+      await page.evaluate(() => {
+        const scope = window as unknown as {
+          tetherSdk: typeof import("@tether/sdk")
+          client?: import("@tether/sdk").TetherClient
+          subscription?: import("@tether/sdk").Subscription
+        }
+        scope.client = scope.tetherSdk.createTetherClient({ baseUrl: location.origin, shareAcrossTabs: true })
+        scope.subscription = scope.client.global.event.subscribe({ onEvent: () => {} })
+      })
+    }
+    type Shown = { role?: string; heartbeatMs?: number; instance?: string }
+    const shown = (page: Page) =>
+      page.evaluate(() => {
+        const status = (
+          window as unknown as { subscription: import("@tether/sdk").Subscription }
+        ).subscription.status()
+        return { role: status.role, heartbeatMs: status.heartbeatMs, instance: status.instance } as Shown
+      })
+    // Both see the server's heartbeat and instance, whether they hold the group's stream or follow it.
+    const both = await waitFor(
+      async () => {
+        const seen = await Promise.all(pages.map(shown))
+        return seen.every((s) => s.heartbeatMs === 1000 && s.instance) ? seen : undefined
+      },
+      10_000,
+      async () => `statuses ${JSON.stringify(await Promise.all(pages.map(shown)))}`,
+    )
+    expect(both[0]?.instance).toBe(both[1]?.instance as string)
+    const follower = pages[both.findIndex((s) => s.role === "follower")] as Page
+    expect(follower).toBeDefined()
+    // Its own save raises what it shows before update() resolves, as a stream of its own would.
+    const afterSave = await follower.evaluate(async () => {
+      const scope = window as unknown as {
+        client: import("@tether/sdk").TetherClient
+        subscription: import("@tether/sdk").Subscription
+      }
+      await scope.client.global.config.update({ server: { event_stream: { heartbeat_ms: 4000 } } })
+      return scope.subscription.status().heartbeatMs
+    })
+    expect(afterSave).toBe(4000)
+    await waitFor(
+      async () => (await Promise.all(pages.map(shown))).every((s) => s.heartbeatMs === 4000) || undefined,
+      10_000,
+      async () => `statuses ${JSON.stringify(await Promise.all(pages.map(shown)))}`,
+    )
+    // Back to 1 s: shown once the server's next heartbeat (up to 4 s away) announces it.
+    await follower.evaluate(() =>
+      (window as unknown as { client: import("@tether/sdk").TetherClient }).client.global.config.update({
+        server: { event_stream: { heartbeat_ms: 1000 } },
+      }),
+    )
+    await waitFor(
+      async () => (await Promise.all(pages.map(shown))).every((s) => s.heartbeatMs === 1000) || undefined,
+      15_000,
+      async () => `statuses ${JSON.stringify(await Promise.all(pages.map(shown)))}`,
+    )
   })
 })

@@ -5,10 +5,9 @@
  *
  * @module
  */
-import type { StreamStatus } from "../sse/types.ts"
 import type { TetherEvent } from "../wire.ts"
 import type { EventHistory } from "./event-history.ts"
-import { fromWireStatus, type ShareMessage } from "./protocol.ts"
+import { fromWireStatus, type RelayedStatus, type ShareMessage } from "./protocol.ts"
 
 export interface FollowerInbox {
   /** Asks the holder (if any) to welcome this member. */
@@ -28,7 +27,7 @@ export interface FollowerInboxOptions {
   readonly post: (message: ShareMessage) => void
   readonly delivered: EventHistory
   readonly onEvent: (event: TetherEvent) => void
-  readonly onStatus: (status: StreamStatus) => void
+  readonly onStatus: (status: RelayedStatus) => void
   /** The `lastEventId` this member was asked to resume after. */
   readonly after?: string
 }
@@ -46,7 +45,7 @@ export function createFollowerInbox(options: FollowerInboxOptions): FollowerInbo
     }
     options.onEvent(event)
   }
-  const withResume = (status: StreamStatus): StreamStatus => {
+  const withResume = (status: RelayedStatus): RelayedStatus => {
     const { lastEventId: _holders, ...rest } = status
     return resume === undefined ? rest : { ...rest, lastEventId: resume }
   }

@@ -5,10 +5,9 @@
  *
  * @module
  */
-import type { StreamStatus } from "../sse/types.ts"
 import type { TetherEvent } from "../wire.ts"
 import type { EventHistory } from "./event-history.ts"
-import { type ShareMessage, toWireStatus, type WireStatus } from "./protocol.ts"
+import { type RelayedStatus, type ShareMessage, toWireStatus, type WireStatus } from "./protocol.ts"
 
 export interface HolderRelay {
   readonly term: string
@@ -16,7 +15,8 @@ export interface HolderRelay {
   announce(): void
   /** An event of the real stream, with the subscription's resume point after it. */
   event(event: TetherEvent, resume: string | undefined): void
-  status(status: StreamStatus): void
+  /** The real stream's status (with its `heartbeatMs` and `instance`, which followers show as theirs). */
+  status(status: RelayedStatus): void
   /** Answers a member's `hello`. */
   welcome(hello: { readonly from: string; readonly after?: string }): void
 }

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { ServerFacts } from "../server-facts.ts"
 import type { StreamStatus } from "../sse/types.ts"
 import type { TetherEvent } from "../wire.ts"
 
@@ -17,8 +18,11 @@ export interface WireError {
   readonly status?: number
 }
 
-/** A stream status as it crosses to another tab. */
-export type WireStatus = Omit<StreamStatus, "error"> & { readonly error?: WireError }
+/** The holder's status as the group sees it: its stream's, with what its server announced (heartbeat, instance). */
+export type RelayedStatus = StreamStatus & ServerFacts
+
+/** A relayed status as it crosses to another tab. */
+export type WireStatus = Omit<RelayedStatus, "error"> & { readonly error?: WireError }
 
 export type ShareMessage =
   /** A new member asks the holder for the current status (and the events after `after`, if it has them). */
@@ -48,7 +52,7 @@ export type ShareMessage =
   /** The holder's answer to a probe. */
   | { readonly t: "alive"; readonly term: string }
 
-export function toWireStatus(status: StreamStatus): WireStatus {
+export function toWireStatus(status: RelayedStatus): WireStatus {
   const { error, ...rest } = status
   if (error === undefined) return rest
   const code = (error as { status?: unknown }).status
@@ -62,7 +66,7 @@ export function toWireStatus(status: StreamStatus): WireStatus {
   }
 }
 
-export function fromWireStatus(status: WireStatus): StreamStatus {
+export function fromWireStatus(status: WireStatus): RelayedStatus {
   const { error, ...rest } = status
   if (error === undefined) return rest
   const copy = Object.assign(new Error(error.message), { name: error.name })

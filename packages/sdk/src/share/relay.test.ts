@@ -4,12 +4,11 @@
  * itself is proven in Chromium (packages/app/test/e2e/tabs.e2e.ts).
  */
 import { afterEach, describe, expect, test } from "bun:test"
-import type { StreamStatus } from "../sse/types.ts"
 import type { TetherEvent } from "../wire.ts"
 import { createEventHistory, type EventHistory } from "./event-history.ts"
 import { createFollowerInbox, type FollowerInbox } from "./follower-inbox.ts"
 import { createHolderRelay, type HolderRelay } from "./holder-relay.ts"
-import { isShareMessage, type ShareMessage } from "./protocol.ts"
+import { isShareMessage, type RelayedStatus, type ShareMessage } from "./protocol.ts"
 
 const channels: BroadcastChannel[] = []
 afterEach(() => {
@@ -36,7 +35,7 @@ function endpoint(name: string) {
 interface Tab {
   readonly inbox: FollowerInbox
   readonly events: TetherEvent[]
-  readonly statuses: StreamStatus[]
+  readonly statuses: RelayedStatus[]
   readonly end: ReturnType<typeof endpoint>
   readonly delivered: EventHistory
 }
@@ -44,7 +43,7 @@ interface Tab {
 function follower(name: string, id: string, after?: string, replayEvents?: number): Tab {
   const end = endpoint(name)
   const events: TetherEvent[] = []
-  const statuses: StreamStatus[] = []
+  const statuses: RelayedStatus[] = []
   const delivered = createEventHistory(replayEvents)
   const inbox = createFollowerInbox({
     id,
@@ -90,7 +89,7 @@ function holder(
       gone = true
     },
     announce: () => relay.announce(),
-    status: (status: StreamStatus) => relay.status(status),
+    status: (status: RelayedStatus) => relay.status(status),
     event(sent: TetherEvent, after: string | undefined) {
       relay.event(sent, after)
       if (sent.id !== "" && !history.has(sent.id)) history.add(sent, resume)
@@ -157,6 +156,32 @@ describe("the relay between holder and followers", () => {
       "server.heartbeat",
     ])
     expect(tab.inbox.resume()).toBe("50")
+  })
+
+  test("the holder's heartbeatMs and instance reach followers, in the welcome and in every status", async () => {
+    const name = newGroup()
+    const relay = holder(name)
+    relay.status({ state: "open", attempt: 0, lastEventId: "3", heartbeatMs: 1000, instance: "i-1" })
+    relay.event(connected("3"), "3")
+    const tab = follower(name, "a")
+    tab.inbox.hello()
+    await until(() => tab.statuses.length === 1, "the welcome")
+    expect(tab.statuses[0]).toEqual({
+      state: "open",
+      attempt: 0,
+      lastEventId: "3",
+      heartbeatMs: 1000,
+      instance: "i-1",
+    })
+    // A config.updated that lengthened the heartbeat, then a restart's new instance while reconnecting.
+    relay.status({ state: "open", attempt: 0, lastEventId: "3", heartbeatMs: 10_000, instance: "i-1" })
+    relay.status({ state: "reconnecting", attempt: 1, heartbeatMs: 10_000, instance: "i-2" })
+    await until(() => tab.statuses.length === 3, "two statuses")
+    expect(tab.statuses.map((status) => [status.heartbeatMs, status.instance])).toEqual([
+      [1000, "i-1"],
+      [10_000, "i-1"],
+      [10_000, "i-2"],
+    ])
   })
 
   test("an error crosses with its name, message and HTTP status, and the follower's resume point", async () => {

@@ -18,8 +18,9 @@
  */
 import type { HttpConfig } from "../http.ts"
 import { listenForWake } from "../reconnect/wake.ts"
+import type { SavedConfigs } from "../saved-configs.ts"
+import { raiseHeartbeat } from "../server-facts.ts"
 import { createFanout } from "../sse/fanout.ts"
-import type { StreamStatus } from "../sse/types.ts"
 import {
   type StreamOptions,
   type StreamRole,
@@ -28,12 +29,12 @@ import {
   type SubscriptionStatus,
   subscribeEvents,
 } from "../subscribe.ts"
-import type { TetherEvent } from "../wire.ts"
+import type { Config, TetherEvent } from "../wire.ts"
 import { createEventHistory } from "./event-history.ts"
 import { createFollowerInbox } from "./follower-inbox.ts"
 import { shareGroupName } from "./group-name.ts"
 import { createHolderRelay, type HolderRelay } from "./holder-relay.ts"
-import { isShareMessage, type ShareMessage } from "./protocol.ts"
+import { isShareMessage, type RelayedStatus, type ShareMessage } from "./protocol.ts"
 import { type LockManagerLike, sharingLocks } from "./support.ts"
 
 /** A follower that heard nothing from the holder for this long asks whether it is there. */
@@ -47,11 +48,12 @@ interface PageTarget {
   removeEventListener(type: string, listener: (event: { persisted?: boolean }) => void): void
 }
 
-/** `global.event.subscribe` with `shareAcrossTabs: true`. */
+/** `global.event.subscribe` with `shareAcrossTabs: true`; `savedConfigs`: the client's saves. */
 export function subscribeShared(
   http: HttpConfig,
   options: SubscribeOptions,
   password: string | undefined,
+  savedConfigs?: SavedConfigs,
 ): Subscription {
   if (typeof options?.onEvent !== "function") {
     throw new TypeError(
@@ -59,17 +61,18 @@ export function subscribeShared(
     )
   }
   const locks = sharingLocks(password !== undefined)
-  if (locks === undefined) return single(http, options)
-  return member(http, options, password, locks)
+  if (locks === undefined) return single(http, options, savedConfigs)
+  return member(http, options, password, locks, savedConfigs)
 }
 
 /** The fallback: a stream of its own, whose status says so. */
-function single(http: HttpConfig, options: SubscribeOptions): Subscription {
+function single(http: HttpConfig, options: SubscribeOptions, savedConfigs?: SavedConfigs): Subscription {
   const { onStatus } = options
-  const subscription = subscribeEvents(http, {
-    ...options,
-    onStatus: onStatus && ((status) => onStatus({ ...status, role: "single" })),
-  })
+  const subscription = subscribeEvents(
+    http,
+    { ...options, onStatus: onStatus && ((status) => onStatus({ ...status, role: "single" })) },
+    { savedConfigs },
+  )
   return {
     close: () => subscription.close(),
     status: () => ({ ...subscription.status(), role: "single" }),
@@ -81,6 +84,7 @@ function member(
   options: SubscribeOptions,
   password: string | undefined,
   locks: LockManagerLike,
+  savedConfigs: SavedConfigs | undefined,
 ): Subscription {
   const id = randomId()
   const delivered = createEventHistory()
@@ -102,10 +106,25 @@ function member(
   let stopWake = () => {}
   let groupName: string | undefined
 
-  const emitStatus = (status: StreamStatus) => {
-    current = { ...status, role }
+  // A follower's own config save that lengthens the heartbeat: shown at once, as a stream of its own would
+  // (see saved-configs.ts), until the holder's status tells the heartbeat anew (its config.updated).
+  let raised: { readonly ms: number; readonly over: number | undefined } | undefined
+  let relayed: RelayedStatus = current
+  const emitStatus = (status: RelayedStatus) => {
+    relayed = status
+    if (raised !== undefined && (role === "holder" || status.heartbeatMs !== raised.over)) raised = undefined
+    current = { ...status, ...(raised !== undefined ? { heartbeatMs: raised.ms } : {}), role }
     if (options.onStatus) report(options.onStatus, current)
   }
+  const onSaved = (config: Config) => {
+    // A holder's own stream hears the save (and relays the raise to the group).
+    if (closed || role === "holder") return
+    const next = raiseHeartbeat(current, config?.server?.event_stream?.heartbeat_ms)
+    if (next === current || next.heartbeatMs === undefined) return
+    raised = { ms: next.heartbeatMs, over: relayed.heartbeatMs }
+    emitStatus(relayed)
+  }
+  const stopSaved = savedConfigs?.listen(onSaved) ?? (() => {})
   const deliver = (event: TetherEvent) => report(options.onEvent, event)
   const post = (message: ShareMessage) => {
     if (!closed) channel?.postMessage(message)
@@ -123,29 +142,39 @@ function member(
   const startStream = (lastEventId: string | undefined) => {
     const mine = ++generation
     stream?.close()
-    const opened: Subscription = subscribeEvents(http, {
-      ...options,
-      signal: undefined,
-      lastEventId,
-      onEvent: (event) => {
-        if (mine !== generation) return
-        const before = inbox.resume()
-        const resume = opened.status().lastEventId
-        relay?.event(event, resume)
-        inbox.setResume(resume)
-        if (event.id !== "") {
-          // Resumed after its own last id, this should never repeat; the check costs one lookup.
-          if (delivered.has(event.id)) return
-          delivered.add(event, before)
-        }
-        deliver(event)
+    // Until its own server.connected, the new stream's status says what this member knew (no blank in between).
+    const { heartbeatMs, instance } = current
+    const facts = {
+      ...(heartbeatMs !== undefined ? { heartbeatMs } : {}),
+      ...(instance !== undefined ? { instance } : {}),
+    }
+    const opened: Subscription = subscribeEvents(
+      http,
+      {
+        ...options,
+        signal: undefined,
+        lastEventId,
+        onEvent: (event) => {
+          if (mine !== generation) return
+          const before = inbox.resume()
+          const resume = opened.status().lastEventId
+          relay?.event(event, resume)
+          inbox.setResume(resume)
+          if (event.id !== "") {
+            // Resumed after its own last id, this should never repeat; the check costs one lookup.
+            if (delivered.has(event.id)) return
+            delivered.add(event, before)
+          }
+          deliver(event)
+        },
+        onStatus: (status) => {
+          if (mine !== generation) return
+          relay?.status(status)
+          emitStatus(status)
+        },
       },
-      onStatus: (status) => {
-        if (mine !== generation) return
-        relay?.status(status)
-        emitStatus(status)
-      },
-    })
+      { facts, savedConfigs },
+    )
     stream = opened
   }
 
@@ -293,6 +322,7 @@ function member(
     closed = true
     lockRequest?.abort()
     stopWake()
+    stopSaved()
     clearInterval(watcher)
     page?.removeEventListener("freeze", onFreeze)
     page?.removeEventListener("resume", onResume)
@@ -340,6 +370,7 @@ export function streamShared(
   http: HttpConfig,
   options: StreamOptions,
   password: string | undefined,
+  savedConfigs?: SavedConfigs,
 ): AsyncGenerator<TetherEvent, void, undefined> {
   let stop: (() => void) | undefined
   async function* run(): AsyncGenerator<TetherEvent, void, undefined> {
@@ -356,6 +387,7 @@ export function streamShared(
         },
       },
       password,
+      savedConfigs,
     )
     stop = () => {
       subscription.close()
