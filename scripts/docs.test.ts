@@ -124,7 +124,7 @@ test("docs state the limits and headers the server enforces: nesting, password l
   )?.[1]
   expect(nesting).toBeDefined()
   expect(section(http, "### `POST /global/event`")).toContain(`nested more than ${nesting} levels`)
-  const access = source("packages/server/src/http/access.ts")
+  const access = source("packages/server/src/config/bind-policy.ts")
   const longest = /export const MAX_PASSWORD_LENGTH = (\d+)/.exec(access)?.[1]
   expect(longest).toBeDefined()
   expect(section(http, "### What a password may be")).toContain(`1 to ${longest} characters`)

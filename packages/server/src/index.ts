@@ -14,6 +14,7 @@
  * @module
  */
 export { type AppOptions, appLayer } from "./app-layer.ts"
+export { bindRefusal } from "./config/bind-policy.ts"
 export { ConfigConflict, ConfigFileConflict } from "./config/conflicts.ts"
 export { type ConfigChange, LiveConfig, type LiveConfigShape } from "./config/service.ts"
 export { type ConfigFile, ConfigWatch, makeConfigFile } from "./config/watch.ts"
@@ -29,7 +30,7 @@ export {
 } from "./event/log.ts"
 export { makeReadiness, type ReadinessChecker, type ReadinessReport } from "./health/readiness.ts"
 export { Readiness } from "./health/service.ts"
-export { type Access, bindRefusal, createAccess } from "./http/access.ts"
+export { type Access, createAccess } from "./http/access.ts"
 export { HttpServer, type HttpServerShape, ListenError } from "./http/server.ts"
 export { resolveConfig, type StartServerOptions, startServer, type TetherServer } from "./start.ts"
 export { EventStreams, type EventStreamsShape } from "./stream/service.ts"

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { MAX_PASSWORD_LENGTH, PASSWORD_ENV } from "../http/access.ts"
+import { MAX_PASSWORD_LENGTH, PASSWORD_ENV } from "../config/bind-policy.ts"
 
 /** The "Environment:" section of `tether --help` and `tether serve --help`. */
 export const ENVIRONMENT_HELP = `Environment:

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test"
 import { type Config, defaultConfig } from "@tether/core"
-import { bindRefusal, createAccess, HttpError, isLoopback, readJsonObject } from "./access.ts"
+import { createAccess, HttpError, readJsonObject } from "./access.ts"
 
 const servers: { stop(force: boolean): unknown }[] = []
 afterEach(() => {
@@ -282,25 +282,5 @@ describe("bodies", () => {
       expect(error.name).toBe(name)
       expect(error.message).toContain(text)
     }
-  })
-})
-
-describe("bind", () => {
-  test("a non-loopback bind without a password is refused with why and how", () => {
-    const message = bindRefusal("0.0.0.0", undefined)
-    expect(message).toContain("refusing to listen on 0.0.0.0 without a password")
-    expect(message).toContain("TETHER_SERVER_PASSWORD")
-    expect(message).toContain("--hostname 127.0.0.1")
-    expect(bindRefusal("192.168.1.5", "")).not.toBeNull()
-    expect(bindRefusal("0.0.0.0", "x")).toBeNull()
-    for (const host of ["127.0.0.1", "localhost", "::1", "[::1]", "127.1.2.3"])
-      expect(bindRefusal(host, undefined)).toBeNull()
-  })
-
-  test("isLoopback", () => {
-    expect(isLoopback("127.0.0.1")).toBe(true)
-    expect(isLoopback("0.0.0.0")).toBe(false)
-    expect(isLoopback("::")).toBe(false)
-    expect(isLoopback("example.com")).toBe(false)
   })
 })

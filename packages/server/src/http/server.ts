@@ -8,6 +8,7 @@
  */
 import type { Server } from "bun"
 import { Context, Data, Effect, Layer } from "effect"
+import { bindRefusal, PASSWORD_ENV, passwordRefusal } from "../config/bind-policy.ts"
 import { LiveConfig } from "../config/service.ts"
 import { ConfigWatch } from "../config/watch.ts"
 import { EventBus } from "../event/bus.ts"
@@ -16,14 +17,7 @@ import { Readiness } from "../health/service.ts"
 import { streamRefusalMiddleware } from "../observability/http-hooks.ts"
 import { Telemetry } from "../observability/telemetry.ts"
 import { EventStreams } from "../stream/service.ts"
-import {
-  accessMiddleware,
-  bindRefusal,
-  createAccess,
-  NO_HOST_MESSAGE,
-  PASSWORD_ENV,
-  passwordRefusal,
-} from "./access.ts"
+import { accessMiddleware, createAccess, NO_HOST_MESSAGE } from "./access.ts"
 import type { AppServices, Middleware, RequestContext } from "./context.ts"
 import { errorResponse } from "./json.ts"
 import { composePipeline } from "./pipeline.ts"
