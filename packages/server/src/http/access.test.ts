@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test"
 import { type Config, defaultConfig } from "@tether/core"
-import { createAccess, HttpError, readJsonObject } from "./access.ts"
+import { createAccess } from "./access.ts"
+import { readJsonObject } from "./body.ts"
+import { HttpError } from "./http-error.ts"
 
 const servers: { stop(force: boolean): unknown }[] = []
 afterEach(() => {

@@ -16,7 +16,7 @@
  *    `GET /global/event` also takes `?token=<password>` because `EventSource` cannot set headers.
  *    Else 401 with `WWW-Authenticate`. Comparison is constant-time over SHA-256 digests.
  * 4. A declared body larger than the limit gets 400 `PayloadTooLarge` before any route reads it;
- *    {@link readJsonBody} enforces the same limit on chunked bodies and answers 400 for malformed JSON.
+ *    `readJsonBody` (`body.ts`) enforces the same limit on chunked bodies and answers 400 for malformed JSON.
  *    400 rather than HTTP's 413: the API contract answers every refused body with 400 and a name.
  *
  * Options are resolved once per config object (the live config hands out a new object on change),
@@ -28,10 +28,9 @@ import { createHash, timingSafeEqual } from "node:crypto"
 import { networkInterfaces, hostname as osHostname } from "node:os"
 import type { Config } from "@tether/core"
 import { PASSWORD_ENV } from "../config/bind-policy.ts"
+import { MAX_BODY_BYTES } from "./body.ts"
 import type { Middleware } from "./context.ts"
-
-/** Default request body limit: 1 MiB. */
-export const MAX_BODY_BYTES = 1024 * 1024
+import { errorResponse } from "./json.ts"
 
 /** The only path where `?token=` is accepted in place of an `Authorization` header. */
 export const EVENT_STREAM_PATH = "/global/event"
@@ -62,7 +61,7 @@ export interface Access {
   check(request: Request, url?: URL): Response | null
   /** Adds CORS headers to a route's response when the request came from an allowed foreign origin. */
   decorate(request: Request, response: Response): Response
-  /** The body limit in force, for {@link readJsonBody}. */
+  /** The body limit in force, for `readJsonBody` (`body.ts`). */
   readonly maxBodyBytes: number
 }
 
@@ -143,13 +142,13 @@ export const createAccess = (options: AccessOptions): Access => {
     check: (request, url = new URL(request.url)) => {
       const r = current()
       const host = (request.headers.get("host") ?? "").toLowerCase()
-      if (host === "") return fail(403, "HostNotAllowed", NO_HOST_MESSAGE)
+      if (host === "") return errorResponse(403, "HostNotAllowed", NO_HOST_MESSAGE)
       // Bun joins repeated headers with ", ", and no host name contains a comma: this is two Host
       // headers. RFC 9112 §3.2 asks for 400: a proxy and we could each read a different one, and the
       // allow-list would vouch for the harmless one (`Host: localhost:1` + `Host: evil.com`).
-      if (host.includes(",")) return fail(400, "HostNotAllowed", TWO_HOSTS_MESSAGE)
+      if (host.includes(",")) return errorResponse(400, "HostNotAllowed", TWO_HOSTS_MESSAGE)
       if (!r.hosts.has(hostName(host))) {
-        return fail(
+        return errorResponse(
           403,
           "HostNotAllowed",
           `Host "${host}" is not served here. Use the bound address or a loopback name, ` +
@@ -159,7 +158,7 @@ export const createAccess = (options: AccessOptions): Access => {
       const origin = request.headers.get("origin")
       const kind = origin === null ? "own" : originAllowed(r, origin, host)
       if (kind === null) {
-        return fail(
+        return errorResponse(
           403,
           "OriginNotAllowed",
           `Origin "${origin}" may not call this server. Add it to server.cors in the config to allow it.`,
@@ -181,7 +180,7 @@ export const createAccess = (options: AccessOptions): Access => {
         ) &&
         url.pathname.startsWith("/global/")
       ) {
-        return fail(
+        return errorResponse(
           403,
           "CrossSiteNotAllowed",
           `A page of another origin may not embed or load this server's API (Sec-Fetch-Site: ${site}, ` +
@@ -200,7 +199,7 @@ export const createAccess = (options: AccessOptions): Access => {
         return new Response(null, { status: 204, headers })
       }
       if (!authorized(request, url)) {
-        const response = fail(
+        const response = errorResponse(
           401,
           "Unauthorized",
           request.headers.has("authorization")
@@ -213,7 +212,7 @@ export const createAccess = (options: AccessOptions): Access => {
       }
       const length = request.headers.get("content-length")
       if (length !== null && Number(length) > maxBodyBytes) {
-        const response = fail(
+        const response = errorResponse(
           400,
           "PayloadTooLarge",
           `The request body is ${length} bytes; the limit is ${maxBodyBytes} bytes.`,
@@ -254,129 +253,6 @@ const TWO_HOSTS_MESSAGE =
 
 /** The answer to a request without a Host header (HTTP/1.1 requires one). */
 export const NO_HOST_MESSAGE = "The request has no Host header."
-
-/** An error that maps to an HTTP status, with the API's error body. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    override readonly name: string,
-    message: string,
-  ) {
-    super(message)
-  }
-
-  /** The response `{"error":{"name","message"}}` with this status. */
-  toResponse(): Response {
-    return fail(this.status, this.name, this.message)
-  }
-}
-
-/**
- * Reads a JSON body within a byte limit, also when it arrives chunked without `Content-Length`.
- * Throws {@link HttpError}: 400 `PayloadTooLarge` past the limit, 400 `MalformedJson` for bytes that
- * are not UTF-8 JSON (the message carries the parser's position), 400 `InvalidBody` for an empty body.
- *
- * @example
- * ```ts
- * import { HttpError, readJsonBody } from "./access.ts"
- * const handler = async (request: Request) => {
- *   try {
- *     return Response.json({ got: await readJsonBody(request, 1024) })
- *   } catch (error) {
- *     if (error instanceof HttpError) return error.toResponse()
- *     throw error
- *   }
- * }
- * ```
- */
-export const readJsonBody = async (request: Request, maxBytes: number = MAX_BODY_BYTES): Promise<unknown> => {
-  const text = await readBodyText(request, maxBytes)
-  if (text === "")
-    throw new HttpError(400, "InvalidBody", "The request body is empty; expected a JSON object.")
-  try {
-    return JSON.parse(text)
-  } catch (error) {
-    throw new HttpError(
-      400,
-      "MalformedJson",
-      `The request body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
-    )
-  }
-}
-
-/**
- * Reads a body as UTF-8 text within a byte limit, chunked bodies included: reading stops (and the
- * rest is refused unread) as soon as the limit is passed, so memory per request stays bounded
- * whatever the client keeps sending. Throws {@link HttpError}: 400 `PayloadTooLarge` past the limit,
- * 400 `MalformedJson` for bytes that are not UTF-8, 400 `InvalidBody` for a body cut off by the
- * client. An absent body is `""`.
- *
- * @example
- * ```ts
- * import { readBodyText } from "./access.ts"
- * const text = await readBodyText(new Request("http://127.0.0.1/", { method: "POST", body: "{}" }), 1024) // "{}"
- * ```
- */
-export const readBodyText = async (request: Request, maxBytes: number = MAX_BODY_BYTES): Promise<string> => {
-  const length = request.headers.get("content-length")
-  if (length !== null && Number(length) > maxBytes) throw tooLarge(Number(length), maxBytes)
-  const chunks: Uint8Array[] = []
-  let size = 0
-  if (request.body !== null) {
-    const reader = request.body.getReader()
-    for (;;) {
-      let chunk: Awaited<ReturnType<typeof reader.read>>
-      try {
-        chunk = await reader.read()
-      } catch (error) {
-        // The client went away mid-body: an ordinary event, answered (to no one) without a 500 log.
-        throw new HttpError(
-          400,
-          "InvalidBody",
-          `The request body ended early: ${error instanceof Error ? error.message : String(error)}`,
-        )
-      }
-      const { done, value } = chunk
-      if (done) break
-      size += value.byteLength
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => {})
-        throw tooLarge(size, maxBytes, true)
-      }
-      chunks.push(value)
-    }
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks, size))
-  } catch {
-    throw new HttpError(400, "MalformedJson", "The request body is not valid UTF-8.")
-  }
-}
-
-/**
- * Reads a JSON body that must be an object (not an array, string or `null`); else 400 `InvalidBody`.
- */
-export const readJsonObject = async (
-  request: Request,
-  maxBytes: number = MAX_BODY_BYTES,
-): Promise<Record<string, unknown>> => {
-  const value = await readJsonBody(request, maxBytes)
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new HttpError(
-      400,
-      "InvalidBody",
-      `The request body must be a JSON object, got ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}.`,
-    )
-  }
-  return value as Record<string, unknown>
-}
-
-const tooLarge = (size: number, limit: number, atLeast = false): HttpError =>
-  new HttpError(
-    400,
-    "PayloadTooLarge",
-    `The request body is ${atLeast ? "more than " : ""}${atLeast ? limit : size} bytes; the limit is ${limit} bytes.`,
-  )
 
 const resolve = (config: Config, boundHost: string, port: number): Resolved => {
   const hosts = new Set(LOOPBACK_NAMES)
@@ -443,6 +319,3 @@ const withCors = (response: Response, origin: string): Response => {
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers })
   }
 }
-
-const fail = (status: number, name: string, message: string): Response =>
-  Response.json({ error: { name, message } }, { status })

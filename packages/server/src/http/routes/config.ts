@@ -16,8 +16,9 @@
 import { ConfigInvalid } from "@tether/core"
 import { ConfigConflict, ConfigFileConflict } from "../../config/conflicts.ts"
 import type { ConfigFile } from "../../config/watch.ts"
-import { HttpError, MAX_BODY_BYTES, readJsonObject } from "../access.ts"
+import { MAX_BODY_BYTES, readJsonObject } from "../body.ts"
 import type { Handler } from "../context.ts"
+import { HttpError } from "../http-error.ts"
 
 /**
  * The handler, bound to the server's config file keeper.

@@ -8,8 +8,9 @@ import { Effect } from "effect"
 import { EventInvalid } from "../../event/errors.ts"
 import { MAX_EVENT_BYTES } from "../../event/publish-input.ts"
 import { VERSION } from "../../version.ts"
-import { HttpError, readBodyText } from "../access.ts"
+import { readBodyText } from "../body.ts"
 import type { Handler } from "../context.ts"
+import { HttpError } from "../http-error.ts"
 import { errorFrom, errorResponse, json } from "../json.ts"
 
 /** `GET /global/health`: liveness, the process answers. */
@@ -18,31 +19,35 @@ export const health: Handler = () => json({ healthy: true, version: VERSION } sa
 /** `GET /global/config`: the effective config. */
 export const getConfig: Handler = (_request, { config }) => json(config.current())
 
-/** A publish body may carry the event's JSON plus a little envelope; anything far bigger is refused unread. */
-const MAX_BODY_BYTES = 2 * MAX_EVENT_BYTES
+/**
+ * A publish body may carry the event's JSON plus a little envelope; anything far bigger is refused
+ * unread, as `EventInvalid`. It is below the server-wide `MAX_BODY_BYTES` (`body.ts`), which the
+ * access check enforces first, from `Content-Length`.
+ */
+const MAX_PUBLISH_BODY_BYTES = 2 * MAX_EVENT_BYTES
 
 /** `POST /global/event` `{type, properties?}` → 202 `{id}`. */
 export const publishEvent: Handler = async (request, { bus }) => {
   const declared = Number(request.headers.get("content-length") ?? Number.NaN)
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+  if (Number.isFinite(declared) && declared > MAX_PUBLISH_BODY_BYTES) {
     return errorResponse(
       400,
       "EventInvalid",
-      `The body is ${declared} bytes, over the limit of ${MAX_BODY_BYTES} bytes`,
+      `The body is ${declared} bytes, over the limit of ${MAX_PUBLISH_BODY_BYTES} bytes`,
     )
   }
   // Read within the limit as it arrives: a chunked body that never ends is refused after the limit,
   // not buffered whole (Bun's own cap is far above it, see server.ts).
   let text: string
   try {
-    text = await readBodyText(request, MAX_BODY_BYTES)
+    text = await readBodyText(request, MAX_PUBLISH_BODY_BYTES)
   } catch (error) {
     if (!(error instanceof HttpError)) throw error
     return errorResponse(
       400,
       "EventInvalid",
       error.name === "PayloadTooLarge"
-        ? `The body is over the limit of ${MAX_BODY_BYTES} bytes`
+        ? `The body is over the limit of ${MAX_PUBLISH_BODY_BYTES} bytes`
         : error.name === "MalformedJson"
           ? `The body is not valid UTF-8; expected JSON {"type": string, "properties"?: object}`
           : error.message,
