@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test"
 import { defaultConfig } from "@tether/core"
 import { Effect, Layer } from "effect"
 import { LiveConfig } from "../config/service.ts"
+import { durableFrame } from "../stream/frame.ts"
 import { EventBus, type PublishedEvent } from "./bus.ts"
 import { EventInvalid } from "./errors.ts"
 import { EventLog } from "./log.ts"
@@ -30,7 +31,7 @@ describe("EventBus", () => {
     expect(seen.map((event) => event.id)).toEqual(stored.map((event) => event.id))
     expect([...seen.map((event) => event.id)].sort()).toEqual(seen.map((event) => event.id))
     const first = seen[0] as PublishedEvent
-    expect(new TextDecoder().decode(first.frame)).toBe(
+    expect(new TextDecoder().decode(durableFrame(first.id, first.type, first.properties, first.time))).toBe(
       `id: ${first.id}\ndata: {"id":"${first.id}","type":"t","properties":${first.properties},"time":${first.time}}\n\n`,
     )
   })

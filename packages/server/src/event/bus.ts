@@ -1,26 +1,19 @@
 /**
- * The event bus: publish = check, serialise once, store durably, encode the frame once, hand it to
- * every listener (the stream hub is one; readiness probes are others).
+ * The event bus: publish = check, serialise once, store durably, hand the stored event to every
+ * listener (the event streams are one, and encode its SSE frame once for all their connections;
+ * readiness probes are others).
  *
  * @module
  */
 import { Context, Effect, Layer, Semaphore } from "effect"
 import { LiveConfig } from "../config/service.ts"
 import { faults } from "../fault/switch.ts"
-import { durableFrame } from "../stream/frame.ts"
 import { EventInvalid } from "./errors.ts"
-import { EventLog, type EventLogError } from "./log.ts"
+import { EventLog, type EventLogError, type LoggedEvent } from "./log.ts"
 import { maxEventBytes, type PrepareOptions, prepareEvent } from "./publish-input.ts"
 
-/** A stored event, ready to send: `frame` is its complete SSE frame, shared by every connection. */
-export interface PublishedEvent {
-  readonly id: string
-  readonly type: string
-  readonly time: number
-  /** The properties as JSON text. */
-  readonly properties: string
-  readonly frame: Uint8Array
-}
+/** A published event: stored, as the log returned it (its properties as JSON text). */
+export type PublishedEvent = LoggedEvent
 
 /** A listener sees every published event, in id order, synchronously after it is stored. */
 export type BusListener = (event: PublishedEvent) => void
@@ -112,12 +105,8 @@ export class EventBus extends Context.Service<EventBus, EventBusShape>()("@tethe
               time: Date.now(),
               properties: prepared.properties,
             })
-            const event: PublishedEvent = {
-              ...stored,
-              frame: durableFrame(stored.id, stored.type, stored.properties, stored.time),
-            }
-            notify(event)
-            return event
+            notify(stored)
+            return stored
           }),
         )
       })

@@ -10,6 +10,7 @@ import { EventBus } from "../event/bus.ts"
 import { EventLog } from "../event/log.ts"
 import { Telemetry } from "../observability/telemetry.ts"
 import { Connection, type ConnectionHost } from "./connection.ts"
+import { durableFrame } from "./frame.ts"
 import { FrameCache } from "./frame-cache.ts"
 import { runHeartbeat } from "./heartbeat.ts"
 import { Hub } from "./hub.ts"
@@ -84,9 +85,11 @@ export class EventStreams extends Context.Service<EventStreams, EventStreamsShap
         observe: telemetry.replay,
       }
 
+      // Encoded once here, for every connection and for the replay cache.
       const unsubscribe = bus.subscribe((event) => {
-        frames.set(event.id, event.frame)
-        hub.broadcast(event.id, event.frame)
+        const frame = durableFrame(event.id, event.type, event.properties, event.time)
+        frames.set(event.id, frame)
+        hub.broadcast(event.id, frame)
       })
       yield* Effect.addFinalizer(() =>
         Effect.sync(() => {
