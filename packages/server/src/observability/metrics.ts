@@ -13,7 +13,6 @@
  * @module
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client"
-import type { ReadinessReport } from "../health/readiness.ts"
 
 /** The hooks the stream, log and HTTP code call. Each is a few additions. */
 export interface StreamMetrics {
@@ -42,12 +41,25 @@ export interface StreamMetrics {
   readonly logError: (operation: string) => void
 }
 
+/**
+ * What a scrape reads of a readiness run. `health/readiness.ts`'s report has these figures; they are
+ * declared here so that the metrics, which every layer reports to, import nothing from a layer above.
+ */
+export interface ReadinessFigures {
+  readonly ready: boolean
+  readonly checks: {
+    readonly bus: { readonly ok: boolean; readonly ms: number }
+    readonly store: { readonly ok: boolean; readonly ms: number }
+    readonly event_loop_lag_ms: { readonly ok: boolean; readonly value: number }
+  }
+}
+
 /** What the scrape reads from the running server. */
 export interface MetricSources {
   readonly openStreams: () => number
   /** The log's oldest and newest ids (opaque strings; numeric ones become gauges). */
   readonly logPositions: () => Promise<{ oldest: string | null; newest: string | null }>
-  readonly readiness: () => Promise<ReadinessReport>
+  readonly readiness: () => Promise<ReadinessFigures>
 }
 
 /** A server's metrics. */
