@@ -4,12 +4,12 @@
  * @module
  */
 
-import { readyRoute } from "../health/route.ts"
 import { metricsRoute } from "../observability/http-hooks.ts"
 import type { Handler } from "./context.ts"
 import { patchConfig } from "./routes/config.ts"
 import { eventStream } from "./routes/event-stream.ts"
 import { getConfig, health, publishEvent } from "./routes/global.ts"
+import { readyRoute } from "./routes/health.ts"
 
 /** Every API route. Paths outside `/global/` fall through to the built app. */
 export const routes: Record<string, Handler> = {
