@@ -7,7 +7,7 @@
  */
 import type { Config } from "@tether/core"
 import { Layer } from "effect"
-import { LiveConfig } from "./config/service.ts"
+import { LiveConfig } from "./config/live-config.ts"
 import { ConfigWatch } from "./config/watch.ts"
 import { dataDirLockLayer } from "./data-dir/lock.ts"
 import { EventBus } from "./event/bus.ts"

@@ -47,7 +47,7 @@ import { EventBus } from "../event/bus.ts"
 import { Telemetry } from "../observability/telemetry.ts"
 import { bindRefusal, PASSWORD_ENV } from "./bind-policy.ts"
 import { ConfigConflict, ConfigFileConflict } from "./conflicts.ts"
-import { LiveConfig } from "./service.ts"
+import { LiveConfig } from "./live-config.ts"
 import { writeAtomically } from "./write-atomically.ts"
 
 /** The file name created in the XDG config dir when no config file was in use. */

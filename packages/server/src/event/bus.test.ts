@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test"
 import { defaultConfig } from "@tether/core"
 import { Effect, Layer } from "effect"
-import { LiveConfig } from "../config/service.ts"
+import { LiveConfig } from "../config/live-config.ts"
 import { durableFrame } from "../stream/frame.ts"
 import { EventBus, type PublishedEvent } from "./bus.ts"
 import { EventInvalid } from "./errors.ts"

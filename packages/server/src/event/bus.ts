@@ -6,7 +6,7 @@
  * @module
  */
 import { Context, Effect, Layer, Semaphore } from "effect"
-import { LiveConfig } from "../config/service.ts"
+import { LiveConfig } from "../config/live-config.ts"
 import { faults } from "../fault/switch.ts"
 import { EventInvalid } from "./errors.ts"
 import { EventLog, type EventLogError, type LoggedEvent } from "./log.ts"
@@ -51,7 +51,7 @@ export interface EventBusShape {
  * ```ts
  * import { defaultConfig } from "@tether/core"
  * import { Effect, Layer } from "effect"
- * import { LiveConfig } from "../config/service.ts"
+ * import { LiveConfig } from "../config/live-config.ts"
  * import { EventBus } from "./bus.ts"
  * import { EventLog } from "./log.ts"
  *

@@ -5,7 +5,7 @@
  * @module
  */
 import { Effect, Layer, Schedule } from "effect"
-import { LiveConfig } from "../config/service.ts"
+import { LiveConfig } from "../config/live-config.ts"
 import { Telemetry } from "../observability/telemetry.ts"
 import { EventLog, type EventLogError } from "./log.ts"
 

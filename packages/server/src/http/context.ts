@@ -5,7 +5,7 @@
  * @module
  */
 import type { Server } from "bun"
-import type { LiveConfigShape } from "../config/service.ts"
+import type { LiveConfigShape } from "../config/live-config.ts"
 import type { ConfigFile } from "../config/watch.ts"
 import type { EventBusShape } from "../event/bus.ts"
 import type { EventLogShape } from "../event/log.ts"

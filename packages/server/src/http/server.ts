@@ -9,7 +9,7 @@
 import type { Server } from "bun"
 import { Context, Data, Effect, Layer } from "effect"
 import { bindRefusal, PASSWORD_ENV, passwordRefusal } from "../config/bind-policy.ts"
-import { LiveConfig } from "../config/service.ts"
+import { LiveConfig } from "../config/live-config.ts"
 import { ConfigWatch } from "../config/watch.ts"
 import { EventBus } from "../event/bus.ts"
 import { EventLog } from "../event/log.ts"

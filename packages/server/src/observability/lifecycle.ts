@@ -11,7 +11,7 @@
  * @module
  */
 import { Effect, Layer } from "effect"
-import { LiveConfig } from "../config/service.ts"
+import { LiveConfig } from "../config/live-config.ts"
 import { EventBus } from "../event/bus.ts"
 import { EventLog } from "../event/log.ts"
 import { Readiness } from "../health/service.ts"

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test"
 import { defaultConfig, validateConfig } from "@tether/core"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { makeLiveConfig } from "../config/service.ts"
+import { makeLiveConfig } from "../config/live-config.ts"
 import { runHeartbeat } from "./heartbeat.ts"
 
 const decoder = new TextDecoder()

@@ -11,7 +11,7 @@
  */
 import { EventType } from "@tether/core"
 import { Clock, Effect } from "effect"
-import type { LiveConfigShape } from "../config/service.ts"
+import type { LiveConfigShape } from "../config/live-config.ts"
 import { ephemeralFrame } from "./frame.ts"
 
 /** Where the heartbeat goes. */
@@ -26,7 +26,7 @@ export interface HeartbeatTarget {
  * ```ts
  * import { defaultConfig } from "@tether/core"
  * import { Effect } from "effect"
- * import { makeLiveConfig } from "../config/service.ts"
+ * import { makeLiveConfig } from "../config/live-config.ts"
  * import { runHeartbeat } from "./heartbeat.ts"
  *
  * const fiber = Effect.runFork(runHeartbeat(makeLiveConfig(defaultConfig(), null), { broadcastEphemeral: () => {} }))

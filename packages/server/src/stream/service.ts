@@ -5,7 +5,7 @@
  * @module
  */
 import { Context, Effect, Layer } from "effect"
-import { LiveConfig } from "../config/service.ts"
+import { LiveConfig } from "../config/live-config.ts"
 import { EventBus } from "../event/bus.ts"
 import { EventLog } from "../event/log.ts"
 import { Telemetry } from "../observability/telemetry.ts"

@@ -38,7 +38,7 @@ export interface LiveConfigShape {
  * ```ts
  * import { defaultConfig } from "@tether/core"
  * import { Effect } from "effect"
- * import { LiveConfig } from "./service.ts"
+ * import { LiveConfig } from "./live-config.ts"
  *
  * const program = Effect.gen(function* () {
  *   const config = yield* LiveConfig
@@ -90,7 +90,7 @@ export const makeLiveConfig = (initial: Config, path: string | null): LiveConfig
  *
  * @example
  * ```ts
- * import { diffPaths } from "./service.ts"
+ * import { diffPaths } from "./live-config.ts"
  * diffPaths({ a: { b: 1, c: [1] } }, { a: { b: 2, c: [1] } }) // ["a.b"]
  * ```
  */
