@@ -7,8 +7,8 @@
  */
 import type { Config } from "@tether/core"
 import { Layer } from "effect"
+import { ConfigFile } from "./config/config-file.ts"
 import { LiveConfig } from "./config/live-config.ts"
-import { ConfigWatch } from "./config/watch.ts"
 import { dataDirLockLayer } from "./data-dir/lock.ts"
 import { EventBus } from "./event/bus.ts"
 import { EventLog, type EventLogKind } from "./event/log.ts"
@@ -57,7 +57,7 @@ export const appLayer = (options: AppOptions) => {
     EventStreams.layer,
     RetentionLayer,
     Readiness.layerWith(options.readiness ?? {}),
-    ConfigWatch.layer,
+    ConfigFile.layer,
   ).pipe(Layer.provideMerge(bus))
   const http = HttpServer.layer({
     port: options.config.server.port,

@@ -5,8 +5,8 @@
  * @module
  */
 import type { Server } from "bun"
+import type { ConfigFileShape } from "../config/config-file.ts"
 import type { LiveConfigShape } from "../config/live-config.ts"
-import type { ConfigFile } from "../config/watch.ts"
 import type { EventBusShape } from "../event/bus.ts"
 import type { EventLogShape } from "../event/log.ts"
 import type { ReadinessChecker } from "../health/readiness.ts"
@@ -22,7 +22,7 @@ export interface AppServices {
   /** `GET /global/health/ready`'s checks. */
   readonly readiness: ReadinessChecker
   /** The config file in use and its watcher (`PATCH /global/config`). */
-  readonly configFile: ConfigFile
+  readonly configFile: ConfigFileShape
   /** The built app's directory (`packages/app/dist`), or `null` when it cannot be found. */
   readonly appDir: string | null
   /** The server's log and metrics (`GET /global/metrics`). */

@@ -9,8 +9,8 @@
 import type { Server } from "bun"
 import { Context, Data, Effect, Layer } from "effect"
 import { bindRefusal, PASSWORD_ENV, passwordRefusal } from "../config/bind-policy.ts"
+import { ConfigFile } from "../config/config-file.ts"
 import { LiveConfig } from "../config/live-config.ts"
-import { ConfigWatch } from "../config/watch.ts"
 import { EventBus } from "../event/bus.ts"
 import { EventLog } from "../event/log.ts"
 import { Readiness } from "../health/service.ts"
@@ -72,7 +72,7 @@ export class HttpServer extends Context.Service<HttpServer, HttpServerShape>()("
   ): Layer.Layer<
     HttpServer,
     ListenError,
-    LiveConfig | EventBus | EventLog | EventStreams | Readiness | ConfigWatch
+    LiveConfig | EventBus | EventLog | EventStreams | Readiness | ConfigFile
   > => Layer.effect(HttpServer, make(options))
 }
 
@@ -83,7 +83,7 @@ const make = Effect.fnUntraced(function* (options: ListenOptions) {
     log: yield* EventLog,
     streams: yield* EventStreams,
     readiness: yield* Readiness,
-    configFile: yield* ConfigWatch,
+    configFile: yield* ConfigFile,
     appDir: options.appDir === undefined ? resolveAppDir() : options.appDir,
     telemetry: yield* Telemetry,
   }

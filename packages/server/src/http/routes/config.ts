@@ -14,8 +14,8 @@
  * @module
  */
 import { ConfigInvalid } from "@tether/core"
+import type { ConfigFileShape } from "../../config/config-file.ts"
 import { ConfigConflict, ConfigFileConflict } from "../../config/conflicts.ts"
-import type { ConfigFile } from "../../config/watch.ts"
 import { MAX_BODY_BYTES, readJsonObject } from "../body.ts"
 import type { Handler } from "../context.ts"
 import { HttpError } from "../http-error.ts"
@@ -26,7 +26,7 @@ import { HttpError } from "../http-error.ts"
  * @example
  * ```ts
  * import { defaultConfig } from "@tether/core"
- * import { makeConfigFile } from "../../config/watch.ts"
+ * import { makeConfigFile } from "../../config/config-file.ts"
  * import { patchConfigRoute } from "./config.ts"
  * let config = defaultConfig()
  * const file = makeConfigFile({
@@ -40,7 +40,7 @@ import { HttpError } from "../http-error.ts"
  * ```
  */
 export const patchConfigRoute =
-  (file: ConfigFile, maxBodyBytes: number = MAX_BODY_BYTES) =>
+  (file: ConfigFileShape, maxBodyBytes: number = MAX_BODY_BYTES) =>
   async (request: Request): Promise<Response> => {
     try {
       const body = await readJsonObject(request, maxBodyBytes)

@@ -14,11 +14,11 @@ import {
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type Config, ConfigInvalid, defaultConfig } from "@tether/core"
+import { type ConfigFileShape, makeConfigFile } from "./config-file.ts"
 import { ConfigConflict, ConfigFileConflict } from "./conflicts.ts"
-import { type ConfigFile, makeConfigFile } from "./watch.ts"
 
 const dirs: string[] = []
-const files: ConfigFile[] = []
+const files: ConfigFileShape[] = []
 afterEach(async () => {
   for (const file of files.splice(0)) await file.close()
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })

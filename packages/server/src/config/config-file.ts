@@ -81,7 +81,7 @@ export interface ConfigFileOptions {
 }
 
 /** The config file and its watcher. */
-export interface ConfigFile {
+export interface ConfigFileShape {
   /** The file in use, or `null` until a PATCH creates one. */
   path(): string | null
   /**
@@ -104,7 +104,7 @@ export interface ConfigFile {
  * @example
  * ```ts
  * import { defaultConfig } from "@tether/core"
- * import { makeConfigFile } from "./watch.ts"
+ * import { makeConfigFile } from "./config-file.ts"
  * let config = defaultConfig()
  * const file = makeConfigFile({
  *   live: { current: () => config, set: async (next) => { config = next; return [] } },
@@ -116,7 +116,7 @@ export interface ConfigFile {
  * await file.close()
  * ```
  */
-export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
+export const makeConfigFile = (options: ConfigFileOptions): ConfigFileShape => {
   const log = options.log ?? ((line: string) => process.stderr.write(`tether: ${line}\n`))
   const debounceMs = options.debounceMs ?? 100
   const settleMs = options.settleMs ?? 1000
@@ -389,16 +389,16 @@ const NOTICE = /: applied |^created |takes effect at the next start/
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { ConfigWatch } from "./watch.ts"
+ * import { ConfigFile } from "./config-file.ts"
  *
  * const fileInUse = Effect.gen(function* () {
- *   return (yield* ConfigWatch).path()
+ *   return (yield* ConfigFile).path()
  * })
  * ```
  */
-export class ConfigWatch extends Context.Service<ConfigWatch, ConfigFile>()("@tether/server/ConfigWatch") {
-  static readonly layer: Layer.Layer<ConfigWatch, never, LiveConfig | EventBus> = Layer.effect(
-    ConfigWatch,
+export class ConfigFile extends Context.Service<ConfigFile, ConfigFileShape>()("@tether/server/ConfigFile") {
+  static readonly layer: Layer.Layer<ConfigFile, never, LiveConfig | EventBus> = Layer.effect(
+    ConfigFile,
     Effect.gen(function* () {
       const live = yield* LiveConfig
       const bus = yield* EventBus
