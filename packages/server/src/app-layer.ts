@@ -19,7 +19,7 @@ import { HttpServer } from "./http/server.ts"
 import { instrumentEventLog } from "./observability/instrumented-log.ts"
 import { runningLayer, startupLayer } from "./observability/lifecycle.ts"
 import { makeTelemetry, type TelemetryShape, telemetryLayer } from "./observability/telemetry.ts"
-import { EventStreams } from "./stream/service.ts"
+import { EventStreams } from "./stream/event-streams.ts"
 
 /** Everything a server needs to start. */
 export interface AppOptions {

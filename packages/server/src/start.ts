@@ -22,7 +22,7 @@ import type { ReadinessOptions } from "./health/readiness.ts"
 import { HttpServer } from "./http/server.ts"
 import type { ServerLogOptions } from "./observability/log.ts"
 import { makeTelemetry } from "./observability/telemetry.ts"
-import { EventStreams } from "./stream/service.ts"
+import { EventStreams } from "./stream/event-streams.ts"
 
 /** How to start a server. Every field is optional. */
 export interface StartServerOptions {

@@ -11,7 +11,7 @@ import type { EventBusShape } from "../event/bus.ts"
 import type { EventLogShape } from "../event/log.ts"
 import type { ReadinessChecker } from "../health/readiness.ts"
 import type { TelemetryShape } from "../observability/telemetry.ts"
-import type { EventStreamsShape } from "../stream/service.ts"
+import type { EventStreamsShape } from "../stream/event-streams.ts"
 
 /** The server's services, resolved once when the server starts. */
 export interface AppServices {

@@ -41,7 +41,7 @@ export interface EventStreamsShape {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { EventStreams } from "./service.ts"
+ * import { EventStreams } from "./event-streams.ts"
  *
  * const countOpen = Effect.gen(function* () {
  *   const streams = yield* EventStreams
