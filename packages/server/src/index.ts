@@ -29,7 +29,7 @@ export {
   type ResumePoint,
 } from "./event/log.ts"
 export { makeReadiness, type ReadinessChecker, type ReadinessReport } from "./health/readiness.ts"
-export { Readiness } from "./health/service.ts"
+export { Readiness } from "./health/readiness-service.ts"
 export { type Access, createAccess } from "./http/access.ts"
 export { HttpServer, type HttpServerShape, ListenError } from "./http/server.ts"
 export { resolveConfig, type StartServerOptions, startServer, type TetherServer } from "./start.ts"

@@ -25,7 +25,7 @@ import { makeReadiness, type ReadinessChecker, type ReadinessOptions } from "./r
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Readiness } from "./service.ts"
+ * import { Readiness } from "./readiness-service.ts"
  *
  * const isReady = Effect.gen(function* () {
  *   const readiness = yield* Readiness
