@@ -17,7 +17,7 @@ export { type AppOptions, appLayer } from "./app-layer.ts"
 export { bindRefusal } from "./config/bind-policy.ts"
 export { ConfigFile, type ConfigFileShape, makeConfigFile } from "./config/config-file.ts"
 export { ConfigConflict, ConfigFileConflict } from "./config/conflicts.ts"
-export { type ConfigChange, LiveConfig, type LiveConfigShape } from "./config/live-config.ts"
+export { LiveConfig, type LiveConfigShape } from "./config/live-config.ts"
 export { type BusListener, EventBus, type EventBusShape, type PublishedEvent } from "./event/bus.ts"
 export { EventInvalid } from "./event/errors.ts"
 export {

@@ -1,20 +1,13 @@
 /**
  * The live config: the effective `Config` now, the file it came from, and a way to replace it and be
  * told. Everything that must follow a change without a restart (the heartbeat cadence, retention, the
- * slow-client bound, access rules) reads `current()` at the moment it acts instead of keeping a copy.
+ * slow-client bound, access rules) reads `current()` at the moment it acts instead of keeping a copy;
+ * what must wake on a change (the heartbeat) follows `changes`. Both are Effect's `SubscriptionRef`.
  *
  * @module
  */
 import type { Config } from "@tether/core"
-import { Context, Effect, Layer } from "effect"
-
-/** A change of the live config, as listeners receive it. */
-export interface ConfigChange {
-  readonly previous: Config
-  readonly config: Config
-  /** Dotted key paths whose value changed, e.g. `server.event_stream.heartbeat_ms`. */
-  readonly changed: readonly string[]
-}
+import { Context, Effect, Layer, Option, type Stream, SubscriptionRef } from "effect"
 
 /** What `LiveConfig` offers. */
 export interface LiveConfigShape {
@@ -23,12 +16,13 @@ export interface LiveConfigShape {
   /** The effective config right now. Cheap: read it at every use rather than caching it. */
   readonly current: () => Config
   /**
-   * Replaces the config (already validated: `validateConfig` from `@tether/core`) and notifies the
-   * listeners synchronously. Returns the dotted paths that changed; nothing is notified when none did.
+   * Replaces the config (already validated: `validateConfig` from `@tether/core`) and publishes it to
+   * `changes`. Returns the dotted paths that changed, e.g. `server.event_stream.heartbeat_ms`; nothing
+   * is published when none did.
    */
   readonly set: (next: Config) => Effect.Effect<readonly string[]>
-  /** Calls `listener` after every change; returns the unsubscribe function. */
-  readonly subscribe: (listener: (change: ConfigChange) => void) => () => void
+  /** The config now, then every change. */
+  readonly changes: Stream.Stream<Config>
 }
 
 /**
@@ -55,33 +49,16 @@ export class LiveConfig extends Context.Service<LiveConfig, LiveConfigShape>()("
 
 /** Builds the shape without Effect's context (for embedding and unit tests). */
 export const makeLiveConfig = (initial: Config, path: string | null): LiveConfigShape => {
-  let config = initial
-  const listeners = new Set<(change: ConfigChange) => void>()
+  const ref = Effect.runSync(SubscriptionRef.make(initial))
   return {
     path,
-    current: () => config,
+    current: () => SubscriptionRef.getUnsafe(ref),
     set: (next) =>
-      Effect.sync(() => {
+      SubscriptionRef.modifySome(ref, (config) => {
         const changed = diffPaths(config, next)
-        if (changed.length === 0) return changed
-        const previous = config
-        config = next
-        for (const listener of [...listeners]) {
-          try {
-            listener({ previous, config: next, changed })
-          } catch (error) {
-            // One faulty listener must not keep the others from seeing the change.
-            console.error("tether: a config listener failed:", error)
-          }
-        }
-        return changed
+        return [changed, changed.length === 0 ? Option.none() : Option.some(next)]
       }),
-    subscribe: (listener) => {
-      listeners.add(listener)
-      return () => {
-        listeners.delete(listener)
-      }
-    },
+    changes: SubscriptionRef.changes(ref),
   }
 }
 

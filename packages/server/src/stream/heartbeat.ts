@@ -10,7 +10,7 @@
  * @module
  */
 import { EventType } from "@tether/core"
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Stream } from "effect"
 import type { LiveConfigShape } from "../config/live-config.ts"
 import { ephemeralFrame } from "./frame.ts"
 
@@ -49,11 +49,10 @@ export const runHeartbeat = (config: LiveConfigShape, target: HeartbeatTarget): 
     }
   })
 
-/** Completes when `heartbeat_ms` differs from `interval`. */
+/** Completes when `heartbeat_ms` differs from `interval` (also when it already does). */
 const heartbeatChanged = (config: LiveConfigShape, interval: number): Effect.Effect<void> =>
-  Effect.callback<void>((resume) => {
-    const unsubscribe = config.subscribe((change) => {
-      if (change.config.server.event_stream.heartbeat_ms !== interval) resume(Effect.void)
-    })
-    return Effect.sync(unsubscribe)
-  })
+  config.changes.pipe(
+    Stream.filter((next) => next.server.event_stream.heartbeat_ms !== interval),
+    Stream.runHead,
+    Effect.asVoid,
+  )
