@@ -12,7 +12,7 @@ import {
   type PublishInput,
   validateConfig,
 } from "@tether/core"
-import { Cause, Context, Effect, Exit, Layer, Scope } from "effect"
+import { Cause, Context, Effect, Exit, ManagedRuntime } from "effect"
 import { appLayer } from "./app-layer.ts"
 import type { LiveConfigShape } from "./config/live-config.ts"
 import { LiveConfig } from "./config/live-config.ts"
@@ -107,19 +107,20 @@ export const resolveConfig = async (
  */
 export const startServer = async (options: StartServerOptions = {}): Promise<TetherServer> => {
   const { config, path } = await resolveConfig(options)
-  const scope = Effect.runSync(Scope.make())
-  const layer = appLayer({
-    config,
-    configPath: path,
-    dataDir: options.dataDir ?? defaultDataDir(),
-    eventLog: options.eventLog ?? "sqlite",
-    appDir: options.appDir,
-    readiness: options.readiness,
-    telemetry: makeTelemetry({ ...options.log, eventLog: options.eventLog ?? "sqlite" }),
-  })
-  const built = await Effect.runPromise(Effect.exit(Layer.buildWithScope(layer, scope)))
+  const runtime = ManagedRuntime.make(
+    appLayer({
+      config,
+      configPath: path,
+      dataDir: options.dataDir ?? defaultDataDir(),
+      eventLog: options.eventLog ?? "sqlite",
+      appDir: options.appDir,
+      readiness: options.readiness,
+      telemetry: makeTelemetry({ ...options.log, eventLog: options.eventLog ?? "sqlite" }),
+    }),
+  )
+  const built = await Effect.runPromiseExit(runtime.contextEffect)
   if (Exit.isFailure(built)) {
-    await Effect.runPromise(Scope.close(scope, Exit.void))
+    await runtime.dispose()
     // The first failure (ListenError, EventLogError), as thrown Error.
     throw Cause.squash(built.cause)
   }
@@ -134,10 +135,11 @@ export const startServer = async (options: StartServerOptions = {}): Promise<Tet
     hostname: http.hostname,
     instance: streams.instance,
     config: Context.get(services, LiveConfig),
-    publish: (event) => Effect.runPromise(bus.publish(event)),
+    publish: (event) => runtime.runPromise(bus.publish(event)),
     connections: streams.count,
     stop: () => {
-      stopping ??= Effect.runPromise(Scope.close(scope, Exit.void))
+      // Disposing the runtime closes every layer's scope in order: streams, listener, then the log.
+      stopping ??= runtime.dispose()
       return stopping
     },
   }
