@@ -286,6 +286,7 @@ export const runSupervisor = async (args: readonly string[], io: SuperviseIo = {
       if (outcome.kind !== "exited") await stopChild(child, options.stopTimeoutMs, log)
       await lines
       failures = outcome.readyForMs >= options.stableMs ? 1 : failures + 1
+      // A formula, not a Schedule: this loop is plain async (no Effect runtime in the supervisor) and resets on a stable run.
       const delay = Math.min(options.restartDelayMaxMs, options.restartDelayMs * 2 ** (failures - 1))
       if (failures > 1) log(`child failed ${failures} times in a row; next start in ${delay} ms`)
       await sleep(delay, stop.signal)
