@@ -68,6 +68,6 @@ export const publishEvent: Handler = async (request, { bus }) => {
   if (result._tag === "Success") return json({ id: result.success.id }, 202)
   const error = result.failure
   if (error instanceof EventInvalid) return errorFrom(400, error)
-  // Logged and counted by the instrumented event log (observability/instrumented-log.ts).
+  // Logged and counted by the instrumented event log (event/instrumented-log.ts).
   return errorResponse(503, "EventLogError", error.message)
 }

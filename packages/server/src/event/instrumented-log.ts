@@ -7,15 +7,15 @@
  * @module
  */
 import { Effect, Layer } from "effect"
-import { EventLog, type EventLogError, type EventLogShape } from "../event/log.ts"
-import { Telemetry, type TelemetryShape } from "./telemetry.ts"
+import { Telemetry, type TelemetryShape } from "../observability/telemetry.ts"
+import { EventLog, type EventLogError, type EventLogShape } from "./log.ts"
 
 /**
  * Wraps an event-log layer so that the log it provides reports to the server's telemetry.
  *
  * @example
  * ```ts
- * import { EventLog } from "../event/log.ts"
+ * import { EventLog } from "./log.ts"
  * import { instrumentEventLog } from "./instrumented-log.ts"
  * const layer = instrumentEventLog(EventLog.layerMemory)
  * ```
@@ -35,9 +35,9 @@ export const instrumentEventLog = <E, R>(layer: Layer.Layer<EventLog, E, R>): La
  *
  * @example
  * ```ts
- * import { makeMemoryLog } from "../event/memory-log.ts"
+ * import { makeMemoryLog } from "./memory-log.ts"
  * import { instrument } from "./instrumented-log.ts"
- * import { makeTelemetry } from "./telemetry.ts"
+ * import { makeTelemetry } from "../observability/telemetry.ts"
  * const log = instrument(makeMemoryLog(), makeTelemetry())
  * ```
  */
