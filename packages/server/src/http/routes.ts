@@ -4,8 +4,8 @@
  * @module
  */
 
-import { metricsRoute } from "../observability/http-hooks.ts"
 import type { Handler } from "./context.ts"
+import { metricsRoute } from "./metrics-hooks.ts"
 import { patchConfig } from "./routes/config.ts"
 import { eventStream } from "./routes/event-stream.ts"
 import { getConfig, health, publishEvent } from "./routes/global.ts"

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import type { Handler, Middleware } from "../http/context.ts"
-import type { StreamMetrics } from "./metrics.ts"
+import type { StreamMetrics } from "../observability/metrics.ts"
+import type { Handler, Middleware } from "./context.ts"
 
 const EVENT_PATH = "/global/event"
 
@@ -17,8 +17,8 @@ const EVENT_PATH = "/global/event"
  *
  * @example
  * ```ts
- * import { makeTelemetry } from "./telemetry.ts"
- * import { streamRefusalMiddleware } from "./http-hooks.ts"
+ * import { makeTelemetry } from "../observability/telemetry.ts"
+ * import { streamRefusalMiddleware } from "./metrics-hooks.ts"
  * const middleware = streamRefusalMiddleware(makeTelemetry().metrics)
  * ```
  */
@@ -40,8 +40,8 @@ const refusalReason = (status: number): string =>
  *
  * @example
  * ```ts
- * import { makeRouter } from "../http/router.ts"
- * import { metricsRoute } from "./http-hooks.ts"
+ * import { makeRouter } from "./router.ts"
+ * import { metricsRoute } from "./metrics-hooks.ts"
  * const route = makeRouter({ "GET /global/metrics": metricsRoute })
  * ```
  */
