@@ -20,10 +20,10 @@ const packages = [
  */
 const serverLayers = [
   { name: "entry", paths: ["cli/", "index.ts"] },
-  { name: "assembly", paths: ["start.ts", "app-layer.ts", "observability/lifecycle.ts"] },
-  { name: "http", paths: ["http/", "observability/http-hooks.ts"] },
+  { name: "assembly", paths: ["start.ts", "app-layer.ts", "lifecycle.ts"] },
+  { name: "http", paths: ["http/"] },
   { name: "services", paths: ["stream/", "health/", "config/"] },
-  { name: "event", paths: ["event/", "observability/instrumented-log.ts"] },
+  { name: "event", paths: ["event/"] },
   {
     name: "base",
     paths: [

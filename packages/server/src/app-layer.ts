@@ -17,7 +17,7 @@ import { RetentionLayer } from "./event/retention.ts"
 import type { ReadinessOptions } from "./health/readiness.ts"
 import { Readiness } from "./health/readiness-service.ts"
 import { HttpServer } from "./http/server.ts"
-import { runningLayer, startupLayer } from "./observability/lifecycle.ts"
+import { runningLayer, startupLayer } from "./lifecycle.ts"
 import { makeTelemetry, type TelemetryShape, telemetryLayer } from "./observability/telemetry.ts"
 import { EventStreams } from "./stream/event-streams.ts"
 

@@ -11,15 +11,15 @@
  * @module
  */
 import { Effect, Layer } from "effect"
-import { LiveConfig } from "../config/live-config.ts"
-import { EventBus } from "../event/bus.ts"
-import { EventLog } from "../event/log.ts"
-import { Readiness } from "../health/readiness-service.ts"
-import { HttpServer } from "../http/server.ts"
-import { EventStreams } from "../stream/event-streams.ts"
-import { VERSION } from "../version.ts"
-import { Telemetry } from "./telemetry.ts"
-import { noteWatchStart } from "./watch-restart.ts"
+import { LiveConfig } from "./config/live-config.ts"
+import { EventBus } from "./event/bus.ts"
+import { EventLog } from "./event/log.ts"
+import { Readiness } from "./health/readiness-service.ts"
+import { HttpServer } from "./http/server.ts"
+import { Telemetry } from "./observability/telemetry.ts"
+import { noteWatchStart } from "./observability/watch-restart.ts"
+import { EventStreams } from "./stream/event-streams.ts"
+import { VERSION } from "./version.ts"
 
 // The servers that reached `listening`: only they have something to report as stopped.
 const listened = new WeakSet<object>()
