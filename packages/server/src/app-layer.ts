@@ -24,6 +24,8 @@ export interface AppOptions {
   readonly configPath: string | null
   readonly dataDir: string
   readonly eventLog: EventLogKind
+  /** The Redis server when `eventLog` is `redis`: `redis://HOST:PORT[/DB]`. */
+  readonly redisUrl?: string | undefined
   /** The built app's directory; default: found through `@tether/app`; `null` serves none. */
   readonly appDir?: string | null | undefined
   /** Limits of `GET /global/health/ready` (`--ready-deadline-ms`, `--ready-max-lag-ms`); defaults 1000 / 500 ms. */
@@ -32,9 +34,8 @@ export interface AppOptions {
 
 /** The server layer: provides every service, listening on `config.server.port`/`hostname`. */
 export const appLayer = (options: AppOptions) => {
-  const base = Layer.mergeAll(
-    LiveConfig.layerOf(options.config, options.configPath),
-    EventLog.layerOf(options.eventLog, options.dataDir),
+  const base = EventLog.layerOf(options.eventLog, options.dataDir, options.redisUrl).pipe(
+    Layer.provideMerge(LiveConfig.layerOf(options.config, options.configPath)),
   )
   const bus = EventBus.layer.pipe(Layer.provideMerge(base))
   const streams = Layer.mergeAll(

@@ -77,8 +77,15 @@ export class EventStreams extends Context.Service<EventStreams, EventStreamsShap
         frames.set(event.id, event.frame)
         hub.broadcast(event.id, event.frame)
       })
+      // A shared log's follower lost its place: every client resumes from its last id, and the log
+      // replays what it still holds or answers server.resync (once per client), never a silent skip.
+      const unsubscribeLost = bus.onLost((reason) => {
+        warn(`tether: ending ${hub.size} event streams so that they resume: ${reason}`)
+        hub.closeAll()
+      })
       yield* Effect.addFinalizer(() =>
         Effect.sync(() => {
+          unsubscribeLost()
           unsubscribe()
           closing = true
           hub.closeAll()
