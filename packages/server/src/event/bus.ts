@@ -50,7 +50,9 @@ export interface EventBusShape {
    * Adds a listener told when delivery lost its place in a shared log (see `LogFollower.lost`): every
    * open stream must resume from its last id. Never called for an embedded log.
    */
-  readonly onLost: (listener: (reason: string) => void) => () => void
+  readonly onLost: (
+    listener: (reason: string, unaffected: (lastId: string | null) => boolean) => void,
+  ) => () => void
 }
 
 /**
@@ -89,7 +91,9 @@ export class EventBus extends Context.Service<EventBus, EventBusShape>()("@tethe
       // The test-only fault "stall-bus" (fault/switch.ts): events are stored but never delivered.
       const stalled = () => faults.active("stall-bus")
 
-      const lostListeners = new Set<(reason: string) => void>()
+      const lostListeners = new Set<
+        (reason: string, unaffected: (lastId: string | null) => boolean) => void
+      >()
       const toPublished = (stored: LoggedEvent): PublishedEvent => ({
         ...stored,
         frame: durableFrame(stored.id, stored.type, stored.properties, stored.time),
@@ -111,8 +115,8 @@ export class EventBus extends Context.Service<EventBus, EventBusShape>()("@tethe
         events: (batch) => {
           for (const event of batch) notify(toPublished(event))
         },
-        lost: (reason) => {
-          for (const listener of lostListeners) listener(reason)
+        lost: (reason, unaffected) => {
+          for (const listener of lostListeners) listener(reason, unaffected)
         },
       })
       if (following !== undefined) yield* Effect.addFinalizer(() => Effect.sync(following.stop))

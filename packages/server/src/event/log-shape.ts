@@ -44,10 +44,10 @@ export interface LogFollower {
   readonly events: (events: readonly LoggedEvent[]) => void
   /**
    * The follower lost its place: a new log generation began (Redis lost its history) or events were
-   * trimmed before this instance read them. Every open stream must resume from its last id (the
-   * log then replays or resyncs it).
+   * trimmed before this instance read them. Every open stream whose last id `unaffected` does not
+   * accept must resume from it (the log then replays or resyncs it); `null` means none yet.
    */
-  readonly lost: (reason: string) => void
+  readonly lost: (reason: string, unaffected: (lastId: string | null) => boolean) => void
 }
 
 /** A running follower. */

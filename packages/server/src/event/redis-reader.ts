@@ -24,7 +24,7 @@ import { Effect } from "effect"
 import type Redis from "ioredis"
 import { EventLogError, type LogFollower, type LogFollowing, type LoggedEvent } from "./log-shape.ts"
 import { reconnectDelay } from "./redis-connection.ts"
-import { formatRedisId } from "./redis-id.ts"
+import { formatRedisId, parseRedisId } from "./redis-id.ts"
 import { KEYS } from "./redis-scripts.ts"
 
 /** Where the log stands, as the state script reports it. */
@@ -90,12 +90,22 @@ export const startReader = (ports: ReaderPorts, follower: LogFollower): LogFollo
     }
   }
 
+  // Streams already in the new generation (opened after it began) stay; the others resume and resync.
+  const newGeneration = (generation: string) =>
+    follower.lost(
+      `the event log began a new generation (${generation}): Redis lost its history`,
+      (lastId) => {
+        const id = lastId === null ? null : parseRedisId(lastId)
+        return id !== null && id.generation === generation
+      },
+    )
+
   const verify = async (current: Cursor | null): Promise<Cursor> => {
     const state = await ports.verify()
     verifiedAt = Date.now()
     if (current === null) return { generation: state.generation, seq: state.seq, ms: state.ms }
     if (state.generation === current.generation) return current
-    follower.lost(`the event log began a new generation (${state.generation}): Redis lost its history`)
+    newGeneration(state.generation)
     // From the start of the new generation: what it already holds is read and delivered next.
     return { generation: state.generation, seq: 0, ms: state.ms }
   }
@@ -133,11 +143,17 @@ export const startReader = (ports: ReaderPorts, follower: LogFollower): LogFollo
       }
       if (generation !== at.generation) {
         flush()
-        follower.lost(`the event log began a new generation (${generation}): Redis lost its history`)
+        newGeneration(generation)
       } else if (seq !== at.seq + 1) {
         flush()
+        // Streams that already hold everything through the hole (a replay read past it) stay.
+        const through = seq - 1
         follower.lost(
-          `events ${at.seq + 1}-${seq - 1} were trimmed before this instance read them (it fell behind by more than server.event_stream.retention_events)`,
+          `events ${at.seq + 1}-${through} were trimmed before this instance read them (it fell behind by more than server.event_stream.retention_events)`,
+          (lastId) => {
+            const id = lastId === null ? null : parseRedisId(lastId)
+            return id !== null && id.generation === generation && id.seq >= through
+          },
         )
       }
       at = { generation, seq, ms }

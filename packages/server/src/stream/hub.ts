@@ -104,6 +104,20 @@ export class Hub {
     for (const connection of this.connections) connection.beat(frame)
   }
 
+  /**
+   * Ends the connections that `test` picks, normally (each client reconnects with its last id);
+   * returns how many.
+   */
+  endWhere(test: (connection: Connection) => boolean): number {
+    let ended = 0
+    for (const connection of [...this.connections]) {
+      if (!test(connection)) continue
+      connection.end("shutdown")
+      ended++
+    }
+    return ended
+  }
+
   /** Ends every connection normally (server shutdown): each client sees the end and reconnects. */
   closeAll(): void {
     this.flush()

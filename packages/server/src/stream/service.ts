@@ -79,9 +79,11 @@ export class EventStreams extends Context.Service<EventStreams, EventStreamsShap
       })
       // A shared log's follower lost its place: every client resumes from its last id, and the log
       // replays what it still holds or answers server.resync (once per client), never a silent skip.
-      const unsubscribeLost = bus.onLost((reason) => {
-        warn(`tether: ending ${hub.size} event streams so that they resume: ${reason}`)
-        hub.closeAll()
+      const unsubscribeLost = bus.onLost((reason, unaffected) => {
+        hub.flush()
+        const ended = hub.endWhere((connection) => !unaffected(connection.lastId))
+        if (ended > 0)
+          warn(`tether: ended ${ended} event streams so that they resume from their last id: ${reason}`)
       })
       yield* Effect.addFinalizer(() =>
         Effect.sync(() => {
