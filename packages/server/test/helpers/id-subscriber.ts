@@ -16,6 +16,8 @@ export interface IdSubscriberOptions {
   readonly onFrame?: (frame: string) => void
 }
 
+const ID_LINE = /^id: (.*)$/gm
+
 const between = ([lo, hi]: readonly [number, number]) => lo + Math.random() * (hi - lo)
 
 /** A resuming subscriber that records ids. */
@@ -50,16 +52,18 @@ export class IdSubscriber {
         })
         if (response.status === 200 && response.body !== null) {
           this.connects++
-          let buffer = ""
+          let rest = ""
           for await (const chunk of response.body) {
-            buffer += decoder.decode(chunk, { stream: true })
-            let end = buffer.indexOf("\n\n")
-            while (end !== -1) {
-              const frame = buffer.slice(0, end)
-              buffer = buffer.slice(end + 2)
-              this.frame(frame)
-              end = buffer.indexOf("\n\n")
+            // One chunk often holds many frames (the hub joins a turn's events): scan it whole, keep
+            // only the incomplete tail.
+            const text = rest + decoder.decode(chunk, { stream: true })
+            const end = text.lastIndexOf("\n\n")
+            if (end === -1) {
+              rest = text
+              continue
             }
+            rest = text.slice(end + 2)
+            this.frames(text.slice(0, end + 2))
           }
         } else {
           await response.body?.cancel()
@@ -72,16 +76,21 @@ export class IdSubscriber {
     }
   }
 
-  private frame(frame: string): void {
-    if (frame.startsWith("id: ")) {
-      const id = frame.slice(4, frame.indexOf("\n"))
+  private frames(text: string): void {
+    ID_LINE.lastIndex = 0
+    for (let match = ID_LINE.exec(text); match !== null; match = ID_LINE.exec(text)) {
+      const id = match[1] as string
       this.ids.push(id)
       this.lastId = id
-      return
     }
-    if (frame.includes('"type":"server.resync"')) this.resyncs++
-    else if (frame.includes('"type":"server.heartbeat"')) this.heartbeats++
-    this.options.onFrame?.(frame)
+    // Ephemeral frames are rare: look at them one by one only when there are any.
+    if (!text.includes('"id":""')) return
+    for (const frame of text.split("\n\n")) {
+      if (frame.startsWith("id: ") || frame === "") continue
+      if (frame.includes('"type":"server.resync"')) this.resyncs++
+      else if (frame.includes('"type":"server.heartbeat"')) this.heartbeats++
+      this.options.onFrame?.(frame)
+    }
   }
 
   /** Resolves once `test(lastId)` holds; rejects after `timeoutMs`. */

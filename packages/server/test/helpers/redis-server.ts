@@ -63,6 +63,8 @@ export const startRedis = async (options: { aof?: boolean } = {}): Promise<Redis
     "",
     ...(options.aof === true ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
   ]
+  if (Bun.which("redis-server") === null || Bun.which("redis-cli") === null)
+    throw new Error("these tests need redis-server and redis-cli (Debian: apt-get install redis-server)")
   const spawn = () => Bun.spawn(args, { stdin: "ignore", stdout: "ignore", stderr: "ignore" })
   let proc = spawn()
   await waitReady(port, proc)
