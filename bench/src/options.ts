@@ -12,6 +12,7 @@ export const SERVER_NAMES = [
   "effect-stream",
   "tether",
   "tether-memory",
+  "tether-redis",
 ] as const
 export type ServerName = (typeof SERVER_NAMES)[number]
 

@@ -30,6 +30,7 @@ export const SERVER_LABELS: Record<ServerName, string> = {
   "effect-stream": "Effect 4 PubSub → Stream → Sse.encode",
   tether: "Tether, SQLite log",
   "tether-memory": "Tether, --event-log memory",
+  "tether-redis": "Tether ×2 on Redis Streams (subscribers split, publishes through both)",
 }
 
 /** Short names for the chart legend. */
@@ -40,6 +41,7 @@ export const SERVER_SHORT_LABELS: Record<ServerName, string> = {
   "effect-stream": "Effect PubSub→Stream",
   tether: "Tether (SQLite log)",
   "tether-memory": "Tether (memory log)",
+  "tether-redis": "Tether ×2 on Redis",
 }
 
 /**
@@ -78,6 +80,8 @@ export const tetherCommand = (options: {
   heartbeatMs: number
   port?: number
   memoryLog?: boolean
+  /** Runs on the shared Redis log at this URL instead. */
+  redisUrl?: string
   dataDir?: string
   configPath?: string
 }): string[] => {
@@ -97,6 +101,7 @@ export const tetherCommand = (options: {
     "--data-dir",
     files.dataDir,
     ...(options.memoryLog ? ["--event-log", "memory"] : []),
+    ...(options.redisUrl ? ["--event-log", "redis", "--redis-url", options.redisUrl] : []),
   ]
 }
 
@@ -144,5 +149,9 @@ export const launchFor = async (
         command: [...bun, ...tetherCommand({ heartbeatMs, memoryLog: true }).slice(1)],
         cwd: REPO_ROOT,
       }
+    case "tether-redis":
+      throw new Error(
+        "tether-redis is several processes: start it with startRedisPair (servers/redis-pair.ts)",
+      )
   }
 }
