@@ -64,17 +64,6 @@ export const openRedisLog = async (
     if (down) warn(`tether: connected to Redis at ${where} again`)
     down = false
   })
-  try {
-    await command.connect()
-    for (const script of Object.values(scripts)) await command.script("LOAD", script.source)
-  } catch (cause) {
-    command.disconnect()
-    throw new EventLogError({
-      message: `Cannot open the event log in Redis at ${where}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      cause,
-    })
-  }
-
   // The newest position this instance has seen (its appends and its reader), for lost-history checks.
   let known = { generation: "", seq: 0, ms: "" }
   const saw = (generation: string, seq: number, ms: string) => {
@@ -98,12 +87,28 @@ export const openRedisLog = async (
     saw(generation, seq, ms)
     return { generation, seq, ms, first }
   }
+  let initial: LogState
+  try {
+    await command.connect()
+    for (const script of Object.values(scripts)) await command.script("LOAD", script.source)
+    // Where the reader starts, read before any stream can open: a stream starting after this point
+    // never waits for an event the reader would skip.
+    initial = await readState()
+  } catch (cause) {
+    command.disconnect()
+    throw new EventLogError({
+      message: `Cannot open the event log in Redis at ${where}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      cause,
+    })
+  }
+
   const state = (what: string) => Effect.tryPromise({ try: () => readState(), catch: fail(what) })
 
   const verify = async (): Promise<LogState> => {
     const info = await command.info("replication")
     const replid = /^master_replid:(\w+)/m.exec(info)?.[1] ?? ""
-    const replid2 = /^master_replid2:(\w+)/m.exec(info)?.[1] ?? ""
+    // All zeros: no previous master (never promoted since its start).
+    const replid2 = (/^master_replid2:(\w+)/m.exec(info)?.[1] ?? "").replace(/^0+$/, "")
     return readState(replid, replid2)
   }
 
@@ -172,19 +177,15 @@ export const openRedisLog = async (
     oldest: state("read").pipe(
       Effect.map((now) => (now.first < 0 ? null : formatRedisId(now.generation, now.first))),
     ),
-    trim: (retain, limit) =>
-      Effect.tryPromise({
-        try: () =>
-          limit === undefined || !Number.isFinite(limit)
-            ? command.xtrim(KEYS.events, "MAXLEN", "~", retain)
-            : command.xtrim(KEYS.events, "MAXLEN", "~", retain, "LIMIT", limit),
-        catch: fail("trim"),
-      }),
+    // Every append trims (`MAXLEN ~` with the live retention), so a lowered retention applies at the
+    // next publish; a second trimmer would only add a write per second per instance.
+    trim: () => Effect.succeed(0),
     compare: compareRedisIds,
     follow: (follower) =>
       startReader(
         {
           connection: command.duplicate({ commandTimeout: BLOCK_MS + COMMAND_TIMEOUT_MS }),
+          start: initial,
           verify,
           state: readState,
           saw,

@@ -40,6 +40,8 @@ export interface LogState {
 export interface ReaderPorts {
   /** The dedicated connection (blocking reads stall every other command on a connection). */
   readonly connection: Redis
+  /** Where to start: the log's state when it was opened, before any stream. */
+  readonly start: LogState
   /** The log's state, checked against the master's replication id (may start a new generation). */
   readonly verify: () => Promise<LogState>
   /** The log's state, without the replication check. */
@@ -76,12 +78,11 @@ type Entry = [id: string, fields: string[]]
  */
 export const startReader = (ports: ReaderPorts, follower: LogFollower): LogFollowing => {
   let stopped = false
-  let cursor: Cursor | null = null
+  let cursor: Cursor = { generation: ports.start.generation, seq: ports.start.seq, ms: ports.start.ms }
   let verifiedAt = 0
   const waiters = new Set<{ readonly generation: string; readonly seq: number; readonly wake: () => void }>()
 
   const wakeWaiters = () => {
-    if (cursor === null) return
     for (const waiter of waiters) {
       if (waiter.generation !== cursor.generation || waiter.seq <= cursor.seq) {
         waiters.delete(waiter)
@@ -100,10 +101,9 @@ export const startReader = (ports: ReaderPorts, follower: LogFollower): LogFollo
       },
     )
 
-  const verify = async (current: Cursor | null): Promise<Cursor> => {
+  const verify = async (current: Cursor): Promise<Cursor> => {
     const state = await ports.verify()
     verifiedAt = Date.now()
-    if (current === null) return { generation: state.generation, seq: state.seq, ms: state.ms }
     if (state.generation === current.generation) return current
     newGeneration(state.generation)
     // From the start of the new generation: what it already holds is read and delivered next.
@@ -170,10 +170,20 @@ export const startReader = (ports: ReaderPorts, follower: LogFollower): LogFollo
     while (!stopped) {
       try {
         if (ports.connection.status === "wait") await ports.connection.connect()
-        if (cursor === null || Date.now() - verifiedAt >= VERIFY_EVERY_MS) {
-          cursor = await verify(cursor)
-          ports.saw(cursor.generation, cursor.seq, cursor.ms)
-          wakeWaiters()
+        if (Date.now() - verifiedAt >= VERIFY_EVERY_MS) {
+          try {
+            cursor = await verify(cursor)
+            ports.saw(cursor.generation, cursor.seq, cursor.ms)
+            wakeWaiters()
+          } catch (error) {
+            // Reading goes on (the read below fails too if Redis is gone); the check is tried again.
+            verifiedAt = Date.now()
+            // While Redis is unreachable the failed reads say so already.
+            if (failures === 0)
+              ports.warn(
+                `tether: the event log's reader cannot verify the log's generation: ${error instanceof Error ? error.message : String(error)}`,
+              )
+          }
         }
         const from: Cursor = cursor
         const reply = (await ports.connection.xread(

@@ -25,16 +25,17 @@ export const KEYS = { meta: "{tether}:meta", events: "{tether}:events", probe: "
 // - no `gen`: a new Redis, FLUSHALL, or a restart without persistence;
 // - `seq` below what the caller has seen of that generation: Redis rolled back (a restart from an older
 //   snapshot, a failover to a replica that missed writes);
-// - the master's replication id changed and the stored one is now its `master_replid2`: a replica was
-//   promoted, which may have missed writes no instance has seen yet.
-// ARGV: candidate generation, known generation, known seq, known ms, replid, replid2 ('' when unknown).
+// - the master's replication id changed and it has a `master_replid2` (set only when a replica is
+//   promoted; a restart or a replica attaching clears it): a failover, and the promoted replica may have
+//   missed writes no instance has seen yet.
+// ARGV: candidate generation, known generation, known seq, known ms, replid, replid2 ('' when unknown or none).
 const ENSURE = `
 local function ensure(meta, stream, candidate, known_gen, known_seq, known_ms, replid, replid2)
   local m = redis.call('HMGET', meta, 'gen', 'seq', 'ms', 'replid')
   local gen, seq, ms, stored = m[1], tonumber(m[2]), m[3], m[4]
   local lost = (not gen) or (not seq) or (not ms)
   if not lost and known_gen ~= '' and gen == known_gen and seq < tonumber(known_seq) then lost = true end
-  if not lost and replid ~= '' and stored and stored ~= replid and stored == replid2 then lost = true end
+  if not lost and replid ~= '' and replid2 ~= '' and stored and stored ~= replid then lost = true end
   if lost then
     local t = redis.call('TIME')
     local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -47,7 +48,8 @@ local function ensure(meta, stream, candidate, known_gen, known_seq, known_ms, r
     redis.call('DEL', stream)
     redis.call('HSET', meta, 'gen', gen, 'seq', 0, 'ms', ms)
   end
-  if replid ~= '' and stored ~= replid then redis.call('HSET', meta, 'replid', replid) end
+  -- pcall: on a read-only replica the record waits for its master (reads still work there).
+  if replid ~= '' and stored ~= replid then redis.pcall('HSET', meta, 'replid', replid) end
   return gen, seq, ms, lost
 end
 `

@@ -47,8 +47,10 @@ const waitReady = async (port: number, proc: Subprocess, timeoutMs = 10_000): Pr
   throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`)
 }
 
-/** Starts `redis-server`. */
-export const startRedis = async (options: { aof?: boolean } = {}): Promise<RedisServer> => {
+/** Starts `redis-server` (with `replicaOf`, as a replica of the server on that port). */
+export const startRedis = async (
+  options: { aof?: boolean; replicaOf?: number } = {},
+): Promise<RedisServer> => {
   const dir = mkdtempSync(join(tmpdir(), "tether-redis-"))
   const port = await freePort()
   const args = [
@@ -62,6 +64,10 @@ export const startRedis = async (options: { aof?: boolean } = {}): Promise<Redis
     "--save",
     "",
     ...(options.aof === true ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
+    ...(options.replicaOf === undefined ? [] : ["--replicaof", "127.0.0.1", String(options.replicaOf)]),
+    // A replica's first sync starts at once rather than after the default 5 s wait for more replicas.
+    "--repl-diskless-sync-delay",
+    "0",
   ]
   if (Bun.which("redis-server") === null || Bun.which("redis-cli") === null)
     throw new Error("these tests need redis-server and redis-cli (Debian: apt-get install redis-server)")
