@@ -161,13 +161,15 @@ export class EventBus extends Context.Service<EventBus, EventBusShape>()("@tethe
         },
         // With a follower the probe waits until it has read everything stored so far: the round trip
         // then covers the shared log's delivery path, not only this process.
-        probe: (nonce) =>
-          (following === undefined ? order.withPermit : Effect.andThen(following.caughtUp))(
-            Effect.sync(() => {
-              if (stalled()) return
-              for (const listener of probeListeners) listener(nonce)
-            }),
-          ),
+        probe: (nonce) => {
+          const deliver = Effect.sync(() => {
+            if (stalled()) return
+            for (const listener of probeListeners) listener(nonce)
+          })
+          return following === undefined
+            ? order.withPermit(deliver)
+            : Effect.andThen(following.caughtUp, deliver)
+        },
         onProbe: (listener) => {
           probeListeners.add(listener)
           return () => {
