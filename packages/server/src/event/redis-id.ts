@@ -1,12 +1,13 @@
 /**
- * Ids of the Redis log: `<generation>-<sequence>`, e.g. `3f9a0c1b2d4e-42`.
+ * Ids of the Redis log: `<generation>-<sequence>`, e.g. `3f9a0c1b2d4e-0000000000000042`.
  *
- * The generation is a random epoch chosen when a log starts (or restarts after Redis lost its
+ * The generation is a random epoch chosen when a log starts (or starts again after Redis lost its
  * history); the sequence counts that generation's events from 1 without a gap (`HINCRBY` in the
  * append script). Nothing comes from an instance's clock, so two instances can never mint the same id
- * or an out-of-order one. Ids of one generation are ordered by sequence; ids of two generations are
- * not comparable in time (a client holding the other one gets `server.resync`), so `compare` merely
- * orders them consistently.
+ * or an out-of-order one. The sequence is zero-padded to 16 digits, like the SQLite log's ids, so ids
+ * of one generation also sort as strings (clients treat ids as opaque, but a human or a tool sorting
+ * them gets the delivery order). Ids of two generations are not comparable in time: a client holding
+ * the other one gets `server.resync`.
  *
  * @module
  */
@@ -17,7 +18,8 @@ export interface RedisLogId {
   readonly seq: number
 }
 
-const PATTERN = /^([0-9a-f]{12})-(0|[1-9][0-9]{0,15})$/
+const WIDTH = 16
+const PATTERN = /^([0-9a-f]{12})-(\d{16})$/
 
 /**
  * A fresh random generation: 12 lowercase hex digits (48 bits).
@@ -34,15 +36,16 @@ export const newGeneration = (): string => {
 }
 
 /**
- * `("3f9a0c1b2d4e", 42)` → `"3f9a0c1b2d4e-42"`.
+ * `("3f9a0c1b2d4e", 42)` → `"3f9a0c1b2d4e-0000000000000042"`.
  *
  * @example
  * ```ts
  * import { formatRedisId } from "./redis-id.ts"
- * formatRedisId("3f9a0c1b2d4e", 42) // "3f9a0c1b2d4e-42"
+ * formatRedisId("3f9a0c1b2d4e", 42) // "3f9a0c1b2d4e-0000000000000042"
  * ```
  */
-export const formatRedisId = (generation: string, seq: number): string => `${generation}-${seq}`
+export const formatRedisId = (generation: string, seq: number): string =>
+  `${generation}-${String(seq).padStart(WIDTH, "0")}`
 
 /**
  * The parts of an id, or `null` when the text is not an id of this log kind (garbage, a SQLite id).
@@ -50,7 +53,7 @@ export const formatRedisId = (generation: string, seq: number): string => `${gen
  * @example
  * ```ts
  * import { parseRedisId } from "./redis-id.ts"
- * parseRedisId("3f9a0c1b2d4e-42") // { generation: "3f9a0c1b2d4e", seq: 42 }
+ * parseRedisId("3f9a0c1b2d4e-0000000000000042") // { generation: "3f9a0c1b2d4e", seq: 42 }
  * parseRedisId("0000000000000042") // null
  * ```
  */
@@ -62,24 +65,14 @@ export const parseRedisId = (id: string): RedisLogId | null => {
 }
 
 /**
- * Orders two ids: by sequence within a generation; two generations by their text (consistent, not
- * meaningful: the fan-out ends every stream when the generation changes, so live delivery never
- * compares across generations).
+ * Orders two ids: plain string order, which is sequence order within a generation (fixed width); two
+ * generations order consistently but meaninglessly (the fan-out ends the streams of an old generation,
+ * so live delivery never compares across generations).
  *
  * @example
  * ```ts
  * import { compareRedisIds } from "./redis-id.ts"
- * compareRedisIds("3f9a0c1b2d4e-9", "3f9a0c1b2d4e-10") < 0 // true
+ * compareRedisIds("3f9a0c1b2d4e-0000000000000009", "3f9a0c1b2d4e-0000000000000010") < 0 // true
  * ```
  */
-export const compareRedisIds = (a: string, b: string): number => {
-  // The hub calls this once per connection per fan-out: string slicing, no regex, no allocation of a parse.
-  const i = a.lastIndexOf("-")
-  const j = b.lastIndexOf("-")
-  if (i === j && i > 0 && a.startsWith(b.slice(0, j + 1))) {
-    const x = Number(a.slice(i + 1))
-    const y = Number(b.slice(j + 1))
-    if (Number.isFinite(x) && Number.isFinite(y)) return x - y
-  }
-  return a < b ? -1 : a > b ? 1 : 0
-}
+export const compareRedisIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)

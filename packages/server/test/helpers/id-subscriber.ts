@@ -29,6 +29,7 @@ export class IdSubscriber {
   resyncs = 0
   heartbeats = 0
   private stopped = false
+  private hopping = true
   private controller: AbortController | null = null
   private readonly done: Promise<void>
 
@@ -42,7 +43,7 @@ export class IdSubscriber {
       const controller = new AbortController()
       this.controller = controller
       const hop =
-        this.options.hopAfterMs === undefined
+        this.options.hopAfterMs === undefined || !this.hopping
           ? undefined
           : setTimeout(() => controller.abort(), between(this.options.hopAfterMs))
       try {
@@ -100,6 +101,14 @@ export class IdSubscriber {
       if (Date.now() > deadline) throw new Error(`subscriber stuck at ${this.lastId}`)
       await Bun.sleep(20)
     }
+  }
+
+  /**
+   * Stops dropping connections on schedule (the current one still ends at its time): a client that
+   * hops faster than a loaded machine answers would never get past its replay.
+   */
+  stayConnected(): void {
+    this.hopping = false
   }
 
   async stop(): Promise<void> {

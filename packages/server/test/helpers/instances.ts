@@ -38,5 +38,9 @@ export const publish = async (
   return { status: response.status, id, body }
 }
 
+/** A Redis log id (`<generation>-<seq>`, the sequence zero-padded to 16 digits). */
+export const redisId = (generation: string, seq: number): string =>
+  `${generation}-${String(seq).padStart(16, "0")}`
+
 /** The sequence number of a Redis log id (`<generation>-<seq>`). */
 export const seqOf = (id: string): number => Number(id.slice(id.lastIndexOf("-") + 1))

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test"
 import { Effect } from "effect"
 import type { EventLogShape } from "../../src/event/log-shape.ts"
+import { formatRedisId } from "../../src/event/redis-id.ts"
 import { openRedisLog } from "../../src/event/redis-log.ts"
 import { type RedisServer, startRedis } from "../helpers/redis-server.ts"
 
@@ -43,7 +44,7 @@ test("appends from two instances at once get distinct, gapless ids of one genera
   expect(new Set(ids.map((id) => id.generation)).size).toBe(1)
   expect(ids.map((id) => id.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
   // The stream holds them in sequence order, readable from either instance.
-  const read = await Effect.runPromise(b.readAfter(`${ids[0]?.generation}-0`, 100))
+  const read = await Effect.runPromise(b.readAfter(formatRedisId(ids[0]?.generation as string, 0), 100))
   expect(read.map((event) => parts(event.id).seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
 })
 
@@ -66,6 +67,6 @@ test("a counter below what this instance saw (Redis went back) starts a new gene
   expect(next.generation).not.toBe(last.generation)
   expect(next.seq).toBe(1)
   // A client holding an id of the old generation resyncs.
-  const point = await Effect.runPromise(log.resume(`${last.generation}-${back}`))
+  const point = await Effect.runPromise(log.resume(formatRedisId(last.generation, back)))
   expect(point._tag).toBe("Resync")
 })

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { IdSubscriber, sequenceProblems } from "../helpers/id-subscriber.ts"
-import { publish, seqOf, startInstances } from "../helpers/instances.ts"
+import { publish, redisId, seqOf, startInstances } from "../helpers/instances.ts"
 import { type RedisServer, startRedis } from "../helpers/redis-server.ts"
 import { killAll, type ServerProcess } from "../helpers/server-process.ts"
 import { connectSse, type SseEvent } from "../helpers/sse.ts"
@@ -66,25 +66,25 @@ describe("ids that cannot be replayed", () => {
   })
 
   test("an id right before the first entry kept replays from that entry, with no resync", async () => {
-    const events = await resumeAndGoLive((instances[1] as ServerProcess).url, `${generation}-${first - 1}`)
+    const events = await resumeAndGoLive((instances[1] as ServerProcess).url, redisId(generation, first - 1))
     expect(events.filter((event) => event.type === "server.resync")).toEqual([])
     const ids = events.filter((event) => event.id !== null).map((event) => event.id)
-    expect(ids[0]).toBe(`${generation}-${first}`)
+    expect(ids[0]).toBe(redisId(generation, first))
     expect(sequenceProblems(ids as string[])).toEqual([])
   })
 
   test.each([
-    ["trimmed (older than the first entry actually kept)", () => `${generation}-${first - 2}`],
+    ["trimmed (older than the first entry actually kept)", () => redisId(generation, first - 2)],
     ["garbage", () => "garbage"],
     ["a SQLite id", () => "0000000000000042"],
-    ["in the future", () => `${generation}-${newest + 1000}`],
-    ["of another generation", () => `000000000000-${first}`],
+    ["in the future", () => redisId(generation, newest + 1000)],
+    ["of another generation", () => redisId("000000000000", first)],
   ])("an id %s gets exactly one server.resync naming the oldest kept, then live events", async (_, id) => {
     const requested = id()
     const events = await resumeAndGoLive((instances[0] as ServerProcess).url, requested)
     const resyncs = events.filter((event) => event.type === "server.resync")
     expect(resyncs.map((event) => event.properties)).toEqual([
-      { requested, oldest: `${generation}-${first}` },
+      { requested, oldest: redisId(generation, first) },
     ])
     // Nothing replayed: only the live event carries an id.
     expect(events.filter((event) => event.id !== null)).toHaveLength(1)
