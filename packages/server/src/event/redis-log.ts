@@ -129,14 +129,14 @@ export const openRedisLog = async (
     append: (event) =>
       Effect.tryPromise({
         try: async () => {
-          const [generation, seq] = (await runScript(command, scripts.append, LOG_KEYS, [
+          const [generation, seq, ms] = (await runScript(command, scripts.append, LOG_KEYS, [
             ...knownArgs(),
             Math.max(1, options.retention()),
             event.type,
             event.time,
             event.properties,
-          ])) as [string, number]
-          if (generation === known.generation && seq > known.seq) known.seq = seq
+          ])) as [string, number, string]
+          saw(generation, seq, ms)
           return { id: formatRedisId(generation, seq), ...event }
         },
         catch: fail("append"),

@@ -56,7 +56,7 @@ end
 
 /**
  * Appends one event. KEYS: meta, events. ARGV: candidate generation, known generation, known seq,
- * known ms, approximate max length, type, time, properties. Returns `{generation, seq}`.
+ * known ms, approximate max length, type, time, properties. Returns `{generation, seq, ms}`.
  * The entry is added before the counter moves: a failing XADD leaves no hole in the sequence.
  */
 export const APPEND = `${ENSURE}
@@ -65,7 +65,7 @@ seq = seq + 1
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], ms .. '-' .. string.format('%d', seq),
   'g', gen, 'y', ARGV[6], 't', ARGV[7], 'p', ARGV[8])
 redis.call('HINCRBY', KEYS[1], 'seq', 1)
-return {gen, seq}
+return {gen, seq, ms}
 `
 
 /**
