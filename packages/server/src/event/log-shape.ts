@@ -96,4 +96,9 @@ export interface EventLogShape {
   readonly trim: (retain: number, limit?: number) => Effect.Effect<number, EventLogError>
   /** Orders two ids of this log (negative, zero, positive). */
   readonly compare: (a: string, b: string) => number
+  /**
+   * Present when ids are gapless (Redis): the id right before `id`, or `null` when there is none. The
+   * fan-out then checks that a live stream gets the next number and nothing else.
+   */
+  readonly previous?: (id: string) => string | null
 }

@@ -181,6 +181,10 @@ export const openRedisLog = async (
     // next publish; a second trimmer would only add a write per second per instance.
     trim: () => Effect.succeed(0),
     compare: compareRedisIds,
+    previous: (id) => {
+      const parsed = parseRedisId(id)
+      return parsed === null || parsed.seq < 1 ? null : formatRedisId(parsed.generation, parsed.seq - 1)
+    },
     follow: (follower) =>
       startReader(
         {

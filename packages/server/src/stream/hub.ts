@@ -33,17 +33,23 @@ export class Hub {
   private frames: Uint8Array[] = []
   private readonly compare: (a: string, b: string) => number
   private readonly schedule: (flush: () => void) => void
+  private readonly previous: ((id: string) => string | null) | undefined
 
   /**
    * @param compare - the log's id order.
    * @param schedule - runs the turn's fan-out; default `setImmediate` (tests may run it at once).
+   * @param previous - for a gapless log (`EventLogShape.previous`): the id right before an id. A live
+   *   connection is then sent only the next number; one that would skip some is ended instead, and
+   *   resumes from its last id (the log replays the hole or answers `server.resync`).
    */
   constructor(
     compare: (a: string, b: string) => number,
     schedule: (flush: () => void) => void = (flush) => setImmediate(flush),
+    previous?: (id: string) => string | null,
   ) {
     this.compare = compare
     this.schedule = schedule
+    this.previous = previous
   }
 
   /** How many connections are open. */
@@ -81,6 +87,7 @@ export class Hub {
     const first = ids[0] as string
     const last = ids[ids.length - 1] as string
     const joined = frames.length === 1 ? (frames[0] as Uint8Array) : concat(frames)
+    const before = this.previous?.(first) ?? null
     // A connection dropped during the loop removes itself; Set iteration tolerates that.
     for (const connection of this.connections) {
       const seen = connection.lastId
@@ -88,7 +95,8 @@ export class Hub {
         // Still reading its replay: the connection dedupes held events one by one when it settles.
         for (let i = 0; i < ids.length; i++) connection.deliver(ids[i] as string, frames[i] as Uint8Array)
       } else if (seen === null || this.compare(seen, first) < 0) {
-        connection.deliver(last, joined)
+        if (before !== null && seen !== null && seen !== before) connection.end("shutdown")
+        else connection.deliver(last, joined)
       } else {
         // Its replay, read after these were logged but before this flush, already sent some of them.
         for (let i = 0; i < ids.length; i++) {

@@ -53,7 +53,7 @@ export class EventStreams extends Context.Service<EventStreams, EventStreamsShap
       const config = yield* LiveConfig
       const bus = yield* EventBus
       const log = yield* EventLog
-      const hub = new Hub(log.compare)
+      const hub = new Hub(log.compare, undefined, log.previous)
       // Once shutdown began, a new stream is ended at once (the client reconnects to the next server).
       let closing = false
       const instance = crypto.randomUUID()
