@@ -116,3 +116,31 @@ test("a Redis outage and restart: loud failures, 503 readiness, heartbeats on, e
     expect(acked.filter((id) => !received.has(id))).toEqual([])
   }
 }, 120_000)
+
+test("a Redis restarted without persistence lost its history: each client resyncs once, then goes on", async () => {
+  const server = await startRedis()
+  const instances = await startInstances(server, 2, {
+    config: { server: { event_stream: { heartbeat_ms: 1000 } } },
+  })
+  try {
+    const subscribers = instances.map((instance) => new IdSubscriber({ pick: () => instance.url }))
+    for (const subscriber of subscribers) await subscriber.waitUntil(() => subscriber.connects > 0, 10_000)
+    const before = await publish((instances[0] as ServerProcess).url, "before")
+    for (const subscriber of subscribers) await subscriber.waitUntil((last) => last === before.id, 10_000)
+
+    await server.restart()
+    for (const instance of instances) await waitReady(instance.url, 200, 15_000)
+    for (const subscriber of subscribers) await subscriber.waitUntil(() => subscriber.resyncs > 0, 15_000)
+    const after = await publish((instances[1] as ServerProcess).url, "after")
+    expect(after.id?.slice(0, 12)).not.toBe(before.id?.slice(0, 12))
+    for (const subscriber of subscribers) await subscriber.waitUntil((last) => last === after.id, 10_000)
+    await Bun.sleep(2500)
+    await Promise.all(subscribers.map((subscriber) => subscriber.stop()))
+    for (const subscriber of subscribers) {
+      expect(subscriber.resyncs).toBe(1)
+      expect(subscriber.ids.at(-1)).toBe(after.id as string)
+    }
+  } finally {
+    await server.stop()
+  }
+}, 60_000)
