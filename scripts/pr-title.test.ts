@@ -140,6 +140,30 @@ describe("checkPrTitle refuses, saying why", () => {
     ])
   })
 
+  test("a past tense with a full stop: the suggestion is the imperative without the stop", () => {
+    expect(problemsOf("docs(sdk): Clarified isEventType.")).toEqual([
+      'start the subject with a lowercase imperative verb: "clarify isEventType"',
+      "drop the full stop at the end of the subject",
+    ])
+  })
+
+  test("a lowercase past tense, third person or -ing form of a known verb", () => {
+    expect(problemsOf("fix(sdk): dropped the stale timer")).toEqual([
+      'start the subject with a lowercase imperative verb: "drop the stale timer"',
+    ])
+    expect(problemsOf("feat(server): Adds a metrics endpoint")).toEqual([
+      'start the subject with a lowercase imperative verb: "add a metrics endpoint"',
+    ])
+    expect(problemsOf("fix(app): handling the wake event")).toEqual([
+      'start the subject with a lowercase imperative verb: "handle the wake event"',
+    ])
+  })
+
+  test("a word that only looks inflected is left alone", () => {
+    expect(checkPrTitle("feat(app): embed the panel in the settings page").ok).toBe(true)
+    expect(checkPrTitle("perf(server): speed up the frame cache").ok).toBe(true)
+  })
+
   test("a full stop at the end", () => {
     expect(problemsOf("fix(sdk): reset the backoff.")).toEqual([
       "drop the full stop at the end of the subject",
@@ -159,7 +183,7 @@ describe("checkPrTitle refuses, saying why", () => {
       'type "Feat" must be lowercase: "feat"',
       'scope "ui" is not allowed: did you mean "app"?',
       'put one space after the colon: "type(scope): subject"',
-      'start the subject with a lowercase imperative verb: "add a panel."',
+      'start the subject with a lowercase imperative verb: "add a panel"',
       "drop the full stop at the end of the subject",
     ])
   })

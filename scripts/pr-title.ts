@@ -9,6 +9,8 @@
  * ```
  */
 
+import { imperativeOf } from "./imperative.ts"
+
 /** The change kinds a title may start with. */
 export const TYPES = ["feat", "fix", "docs", "test", "chore", "refactor", "perf", "build", "ci"] as const
 
@@ -151,13 +153,18 @@ function checkSubject(subject: string, space: string, problems: string[]): void 
     return
   }
   const first = subject.trim()
+  const fullStop = /[.。]$/.test(first)
+  const [word = "", ...rest] = first.split(" ")
+  const imperative = imperativeOf(word)
   // "Add x" is sentence case; "SSE parser" or "`Bun.serve`" start with an acronym or code and are fine.
-  if (/^\p{Lu}\p{Ll}/u.test(first)) {
-    problems.push(
-      `start the subject with a lowercase imperative verb: "${first[0]?.toLowerCase()}${first.slice(1)}"`,
-    )
+  const sentenceCase = /^\p{Lu}\p{Ll}/u.test(first)
+  if (imperative !== undefined || sentenceCase) {
+    // The suggestion is the whole subject as it should be: imperative, lowercase, without the full stop.
+    const verb = imperative ?? `${word[0]?.toLowerCase()}${word.slice(1)}`
+    const suggestion = [verb, ...rest].join(" ").replace(/[.。]$/, "")
+    problems.push(`start the subject with a lowercase imperative verb: "${suggestion}"`)
   }
-  if (/[.。]$/.test(first)) problems.push("drop the full stop at the end of the subject")
+  if (fullStop) problems.push("drop the full stop at the end of the subject")
   if (VAGUE_SUBJECTS.has(first.toLowerCase())) {
     problems.push(`subject "${first}" says nothing about the change: describe what it does`)
   } else if (first.length < 3) {

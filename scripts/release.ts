@@ -13,7 +13,11 @@
  * ```sh
  * bun run release --dry-run   # build, plan, pack and inspect; publish nothing
  * bun run release             # the same, then publish (npm login or NPM_TOKEN; --otp CODE for 2FA)
+ * NPM_CONFIG_REGISTRY=http://127.0.0.1:4873/ bun run release   # a rehearsal against a local Verdaccio
  * ```
+ *
+ * Before it builds anything it says which registry it publishes to and what chose it (publishConfig,
+ * NPM_CONFIG_REGISTRY, an .npmrc file), and stops if that registry does not answer `npm ping`.
  */
 import { mkdirSync, mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -21,7 +25,8 @@ import { join } from "node:path"
 import { EXPECTATIONS, inspectTarball } from "./pack-check/inspect.ts"
 import { runOk } from "./pack-check/run.ts"
 import { packPackage } from "./pack-check/tarball.ts"
-import { publicPackages, ROOT } from "./pack-check/workspace.ts"
+import { publicPackages, ROOT, type WorkspacePackage } from "./pack-check/workspace.ts"
+import { type PublishRegistry, pingRegistry, publishRegistry } from "./release-registry.ts"
 
 /** One entry of a Changesets publish plan (`changeset publish-plan --output`). */
 interface PlanEntry {
@@ -46,7 +51,36 @@ const changeset = [join(ROOT, "node_modules/.bin/changeset")]
 // Changesets 3 needs Node >= 22 when run by node; Bun runs it on any machine that has Bun.
 const bunRun = (command: string[]) => ["bun", "--bun", ...command]
 
+/** Says where each package goes, before anything is built or published, and returns those registries. */
+async function announceRegistries(packages: WorkspacePackage[]): Promise<Map<string, PublishRegistry>> {
+  const registries = new Map<string, PublishRegistry>()
+  for (const pkg of packages) registries.set(pkg.name, await publishRegistry(pkg))
+  const verb = dryRun ? "would publish" : "publishing"
+  const urls = new Set([...registries.values()].map((registry) => registry.url))
+  if (urls.size === 1) {
+    const [registry] = registries.values()
+    console.log(`${verb} to ${registry?.url} (${registry?.source})`)
+  } else {
+    for (const [name, registry] of registries)
+      console.log(`${verb} ${name} to ${registry.url} (${registry.source})`)
+  }
+  return registries
+}
+
 async function main(): Promise<number> {
+  const packages = await publicPackages()
+  const registries = await announceRegistries(packages)
+  for (const url of new Set([...registries.values()].map((registry) => registry.url))) {
+    const failure = await pingRegistry(url, ROOT)
+    if (failure !== undefined) {
+      console.error(
+        `release: the registry ${url} does not answer \`npm ping\` (${failure}); nothing was built or ` +
+          "published. For a rehearsal, start the local registry first (CONTRIBUTING.md, Releasing).",
+      )
+      return 1
+    }
+  }
+
   console.log("building every package")
   await runOk([join(ROOT, "node_modules/.bin/turbo"), "run", "build", "--filter=./packages/*"], {
     cwd: ROOT,
@@ -63,7 +97,6 @@ async function main(): Promise<number> {
     return 0
   }
 
-  const packages = await publicPackages()
   const versions = new Map(packages.map((pkg) => [pkg.name, pkg.version]))
   const tarballDir = join(out, "packages")
   mkdirSync(tarballDir)
@@ -96,6 +129,9 @@ async function main(): Promise<number> {
   if (dryRun) {
     console.log(`dry run: the tarballs and publish-plan.json are in ${out}; nothing was published`)
     return 0
+  }
+  for (const release of releases) {
+    console.log(`publishing ${release.name}@${release.version} to ${registries.get(release.name)?.url}`)
   }
   const publish = Bun.spawn(
     bunRun([...changeset, "publish", "--from-pack-dir", out, ...(otp ? ["--otp", otp] : [])]),

@@ -51,7 +51,10 @@ export interface BenchOptions {
   readonly logEvents: number
   /** SDK subscribers of the recovery suite and of the SDK memory figure. */
   readonly sdkSubscribers: number
-  /** Write `docs/BENCHMARKS.md` and the SVG (false: stdout only). */
+  /**
+   * Write `docs/BENCHMARKS.md` and the SVG. Off unless `--write` is given: both files are tracked, and a
+   * trial run (a quick run, a subset of servers) must not replace the published figures by accident.
+   */
   readonly write: boolean
   /** Run the Bun servers with `--cpu-prof` into this directory and summarise the top frames (null: off). */
   readonly cpuProfDir: string | null
@@ -70,7 +73,8 @@ export const USAGE = `bun run bench [flags]
   --suites a,b              of ${SUITE_NAMES.join(", ")}
   --log-events N            events written and replayed in the log suite (default 10000)
   --sdk-subscribers N       SDK subscribers for recovery and SDK memory (default 1000; quick 200)
-  --no-write                print only; do not write docs/BENCHMARKS.md and docs/bench-latency.svg
+  --write                   also write the report to docs/BENCHMARKS.md and the chart to docs/bench-latency.svg
+                            (tracked files; without it the report only goes to stdout)
   --cpu-prof DIR            profile the Bun servers (bun --cpu-prof) into DIR and print their top frames
   --help`
 
@@ -112,7 +116,7 @@ export const parseOptions = (argv: readonly string[]): BenchOptions | "help" => 
   if (argv.includes("--help") || argv.includes("-h")) return "help"
   const quick = argv.includes("--quick")
   const values = new Map<string, string | undefined>()
-  const switches = new Set(["--quick", "--no-write"])
+  const switches = new Set(["--quick", "--write"])
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
     if (switches.has(arg)) continue
@@ -160,7 +164,7 @@ export const parseOptions = (argv: readonly string[]): BenchOptions | "help" => 
     suites: suitesText ? list("--suites", suitesText, SUITE_NAMES) : [...SUITE_NAMES],
     logEvents: number("--log-events", 10_000),
     sdkSubscribers: number("--sdk-subscribers", quick ? 200 : 1000),
-    write: !argv.includes("--no-write"),
+    write: argv.includes("--write"),
     cpuProfDir: cpuProf(values.get("--cpu-prof"), values.has("--cpu-prof")),
   }
 }

@@ -23,5 +23,6 @@ export default defineConfig({
     },
   },
   preview: { port: 4173, strictPort: true },
-  build: { outDir: "dist", emptyOutDir: true, target: "es2022", sourcemap: true },
+  // No source maps: they would point at src/, which the published package does not ship.
+  build: { outDir: "dist", emptyOutDir: true, target: "es2022", sourcemap: false },
 })

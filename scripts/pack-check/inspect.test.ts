@@ -15,9 +15,7 @@ const GOOD_MANIFEST: Manifest = {
   repository: { type: "git", url: "git+https://example.test/tether.git", directory: "packages/demo" },
   publishConfig: { access: "public" },
   type: "module",
-  exports: {
-    ".": { "@tether/source": "./src/index.ts", types: "./dist/index.d.ts", default: "./dist/index.js" },
-  },
+  exports: { ".": { types: "./dist/index.d.ts", default: "./dist/index.js" } },
   dependencies: { "@tether/core": "1.2.3", zod: "4.6.7" },
 }
 
@@ -153,6 +151,7 @@ describe("inspectTarball", () => {
       },
     })
     expect(errors).toEqual([
+      'exports["."] (@tether/source) points at ./src/index.ts, which is not in the tarball',
       'exports["./sse"] (default) points at ./dist/sse.js, which is not in the tarball',
       'exports["./sse"] (types) points at ./dist/sse.d.ts, which is not in the tarball',
       'exports["./sse"]: "types" must come before "default"',
@@ -205,7 +204,7 @@ describe("inspectTarball", () => {
     ])
   })
 
-  test("install scripts are refused; Bun types and unshipped map sources are warned about", async () => {
+  test("install scripts are refused, unshipped map sources too; Bun types are warned about", async () => {
     const { errors, warnings } = await inspect(
       { scripts: { postinstall: "node setup.js", build: "tsc" } },
       {
@@ -213,14 +212,14 @@ describe("inspectTarball", () => {
         "dist/index.js.map": JSON.stringify({ version: 3, sources: ["../src/index.ts"], mappings: "" }),
       },
     )
-    expect(errors).toEqual(['has a "postinstall" script, which would run on every user\'s install'])
-    expect(warnings).toEqual([
-      "its types refer to Bun's (consumers need @types/bun): dist/index.d.ts",
-      "1 source maps point at 1 sources that are not shipped (e.g. src/index.ts): ship src/ or drop the maps",
+    expect(errors).toEqual([
+      'has a "postinstall" script, which would run on every user\'s install',
+      "1 source maps point at 1 sources that are not shipped (e.g. src/index.ts): drop the maps from the build",
     ])
+    expect(warnings).toEqual(["its types refer to Bun's (consumers need @types/bun): dist/index.d.ts"])
   })
 
-  test("inlined map sources and a declared @types/bun peer are not warned about", async () => {
+  test("a map's inlined sources still name files that are not shipped; a declared @types/bun peer is fine", async () => {
     const { errors, warnings } = await inspect(
       {
         peerDependencies: { "@types/bun": ">=1.4.0" },
@@ -237,21 +236,34 @@ describe("inspectTarball", () => {
         }),
       },
     )
-    expect(errors).toEqual([])
-    // Only the source without inlined text is missing.
-    expect(warnings).toEqual([
-      "1 source maps point at 1 sources that are not shipped (e.g. src/lib.ts): ship src/ or drop the maps",
+    expect(errors).toEqual([
+      "1 source maps point at 2 sources that are not shipped (e.g. src/index.ts): drop the maps from the build",
+    ])
+    expect(warnings).toEqual([])
+  })
+
+  test("a sourceMappingURL comment must name a shipped map; an inline data: map is fine", async () => {
+    const { errors } = await inspect(
+      {},
+      {
+        "dist/index.js": 'export * from "./lib.js"\n//# sourceMappingURL=index.js.map\n',
+        "dist/lib.js": "export const lib = 1\n//# sourceMappingURL=data:application/json;base64,e30=\n",
+      },
+    )
+    expect(errors).toEqual([
+      "dist/index.js names its source map dist/index.js.map, which is not in the tarball",
     ])
   })
 })
 
-test("exportTargets skips the workspace source condition", () => {
+test("exportTargets lists every condition, the workspace source one too", () => {
   expect(
     exportTargets({
       ".": { "@tether/source": "./src/index.ts", types: "./dist/index.d.ts", default: "./dist/index.js" },
       "./app/*": "./dist/app/*",
     }),
   ).toEqual([
+    { subpath: ".", conditions: ["@tether/source"], target: "./src/index.ts" },
     { subpath: ".", conditions: ["types"], target: "./dist/index.d.ts" },
     { subpath: ".", conditions: ["default"], target: "./dist/index.js" },
     { subpath: "./app/*", conditions: [], target: "./dist/app/*" },
@@ -295,9 +307,18 @@ describe("bun pm pack, on a throwaway workspace", () => {
       ["b", {}],
     ] as const) {
       mkdirSync(join(root, "packages", name, "dist"), { recursive: true })
+      const exports = {
+        ".": { "@tether/source": "./src/index.ts", types: "./dist/index.d.ts", default: "./dist/index.js" },
+      }
       await write(
         `packages/${name}/package.json`,
-        JSON.stringify({ name: `@demo/${name}`, version: "3.4.5", files: ["dist"], dependencies: deps }),
+        JSON.stringify({
+          name: `@demo/${name}`,
+          version: "3.4.5",
+          files: ["dist"],
+          exports,
+          dependencies: deps,
+        }),
       )
       await write(`packages/${name}/dist/index.js`, "export {}\n")
       await write(`packages/${name}/README.md`, "# demo\n")
@@ -306,8 +327,14 @@ describe("bun pm pack, on a throwaway workspace", () => {
     expect(packages.map((pkg) => pkg.name)).toEqual(["@demo/b", "@demo/a"])
     const a = packages[1]
     if (!a) throw new Error("no package a")
+    const before = await Bun.file(join(a.dir, "package.json")).text()
     const tarball = await packPackage(a, root)
     expect(tarball.manifest.dependencies).toEqual({ "@demo/b": "3.4.5" })
+    // The workspace-only condition is not published, and the package.json on disk keeps it.
+    expect(tarball.manifest.exports).toEqual({
+      ".": { types: "./dist/index.d.ts", default: "./dist/index.js" },
+    })
+    expect(await Bun.file(join(a.dir, "package.json")).text()).toBe(before)
     expect(tarball.files).toEqual(["README.md", "dist/index.js", "package.json"])
     expect(await tarball.read("dist/index.js")).toBe("export {}\n")
     expect(tarball.integrity).toMatch(/^sha256-[A-Za-z0-9+/]+=*$/)

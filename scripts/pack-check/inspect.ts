@@ -25,7 +25,7 @@ export interface Expectations {
   extraFiles?: string[]
 }
 
-/** Expectations of Tether's packages, from the design notes. */
+/** Expectations of Tether's packages, from their READMEs and docs/ (what each one ships). */
 export const EXPECTATIONS: Record<string, Expectations> = {
   // The README tells users to point "$schema" at node_modules/@tether/core/schema/tether.schema.json.
   "@tether/core": { extraFiles: ["schema/tether.schema.json"] },
@@ -45,8 +45,6 @@ export interface InspectContext {
 const TOP_LEVEL_FILES = ["package.json", "README.md", "LICENSE"]
 const PROTOCOL_RANGE = /^(workspace|link|file|catalog|portal|patch):/
 const LIFECYCLE_SCRIPTS = ["preinstall", "install", "postinstall"]
-// The workspace-only condition: its target (src/) is deliberately not shipped.
-const SOURCE_CONDITION = "@tether/source"
 const RUNTIME_CONDITIONS = ["default", "import", "require", "node", "bun", "browser", "module"]
 
 /** Runs every static check on a tarball. */
@@ -152,7 +150,10 @@ export interface ExportTarget {
   target: string
 }
 
-/** Flattens an `exports` map; the workspace-only source condition is left out. */
+/**
+ * Flattens an `exports` map. Every condition counts, the workspace-only `@tether/source` too: the pack
+ * step removes it, so a tarball that still has it points at a `src/` that is not there.
+ */
 export function exportTargets(exports: unknown): ExportTarget[] {
   const out: ExportTarget[] = []
   const walk = (value: unknown, subpath: string, conditions: string[]) => {
@@ -160,7 +161,6 @@ export function exportTargets(exports: unknown): ExportTarget[] {
     else if (Array.isArray(value)) for (const item of value) walk(item, subpath, conditions)
     else if (value && typeof value === "object") {
       for (const [key, inner] of Object.entries(value)) {
-        if (key === SOURCE_CONDITION) continue
         if (key.startsWith(".")) walk(inner, key, conditions)
         else walk(inner, subpath, [...conditions, key])
       }
@@ -349,34 +349,41 @@ function resolveRelative(file: string, specifier: string, files: Set<string>, is
 }
 
 /**
- * Source maps whose sources are neither shipped nor inlined (`sourcesContent`) make debuggers and
- * "go to definition" open missing files.
+ * Nothing in the tarball points at a file it does not hold: no source map names a source that is not
+ * shipped (its inlined text included: `src/` stays in the repository, and the maps go with it), and no
+ * `sourceMappingURL` comment names a map that is not shipped. Debuggers, bundlers' source-map loaders and
+ * "go to definition" would otherwise open missing files.
  */
 export async function checkSourceMaps(tarball: Tarball, findings: Findings): Promise<void> {
   const missing = new Set<string>()
   let maps = 0
   for (const file of tarball.files) {
-    if (!file.endsWith(".map")) continue
-    maps++
-    try {
-      const map = JSON.parse((await tarball.read(file)) ?? "{}") as {
-        sources?: string[]
-        sourceRoot?: string
-        sourcesContent?: (string | null)[]
+    if (file.endsWith(".map")) {
+      maps++
+      try {
+        const map = JSON.parse((await tarball.read(file)) ?? "{}") as {
+          sources?: string[]
+          sourceRoot?: string
+        }
+        for (const source of map.sources ?? []) {
+          const path = posix.normalize(posix.join(posix.dirname(file), map.sourceRoot ?? "", source))
+          if (!tarball.files.includes(path)) missing.add(path)
+        }
+      } catch {
+        findings.errors.push(`${file} is not valid JSON`)
       }
-      for (const [index, source] of (map.sources ?? []).entries()) {
-        // A source whose text is inlined in the map needs no file.
-        if (typeof map.sourcesContent?.[index] === "string") continue
-        const path = posix.normalize(posix.join(posix.dirname(file), map.sourceRoot ?? "", source))
-        if (!tarball.files.includes(path)) missing.add(path)
+    } else if (/\.(m|c)?js$|\.css$/.test(file)) {
+      const url = /[#@] sourceMappingURL=(\S+)\s*(?:\*\/)?\s*$/.exec((await tarball.read(file)) ?? "")?.[1]
+      if (url === undefined || url.startsWith("data:")) continue
+      const path = posix.normalize(posix.join(posix.dirname(file), url))
+      if (!tarball.files.includes(path)) {
+        findings.errors.push(`${file} names its source map ${path}, which is not in the tarball`)
       }
-    } catch {
-      findings.errors.push(`${file} is not valid JSON`)
     }
   }
   if (missing.size > 0) {
-    findings.warnings.push(
-      `${maps} source maps point at ${missing.size} sources that are not shipped (e.g. ${[...missing][0]}): ship src/ or drop the maps`,
+    findings.errors.push(
+      `${maps} source maps point at ${missing.size} sources that are not shipped (e.g. ${[...missing][0]}): drop the maps from the build`,
     )
   }
 }

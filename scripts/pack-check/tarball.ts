@@ -5,8 +5,12 @@
  * Bun packs, not npm: `bun pm pack` (and `bun publish`) rewrite `workspace:*` ranges to the
  * sibling's real version, while `npm pack` copies them verbatim and the published package would
  * not install. So every tarball that leaves this repo is made here.
+ *
+ * The packed package.json is the published one ({@link publishedManifest}): the workspace-only
+ * `@tether/source` export condition points at `src/`, which is not shipped, so it is left out.
  */
 import { createHash } from "node:crypto"
+import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { runOk } from "./run.ts"
 import type { Manifest, WorkspacePackage } from "./workspace.ts"
@@ -27,9 +31,51 @@ export interface Tarball {
   bytes: number
 }
 
-/** Runs `bun pm pack` in the package directory and returns the tarball written to `destination`. */
+/** The export condition that points the workspace at a package's `src/`; never shipped. */
+export const SOURCE_CONDITION = "@tether/source"
+
+const withoutSourceCondition = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(withoutSourceCondition)
+  if (!value || typeof value !== "object") return value
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => key !== SOURCE_CONDITION)
+      .map(([key, inner]) => [key, withoutSourceCondition(inner)]),
+  )
+}
+
+/**
+ * The package.json as published: the same, less every `@tether/source` condition of its `exports` map
+ * (users get `dist/`; a condition whose target is not in the tarball would only mislead tools).
+ *
+ * @example
+ * ```ts
+ * publishedManifest({ name: "a", version: "1.0.0", exports: { ".": { "@tether/source": "./src/index.ts", default: "./dist/index.js" } } })
+ * // { name: "a", version: "1.0.0", exports: { ".": { default: "./dist/index.js" } } }
+ * ```
+ */
+export function publishedManifest(manifest: Manifest): Manifest {
+  return manifest.exports === undefined
+    ? manifest
+    : { ...manifest, exports: withoutSourceCondition(manifest.exports) }
+}
+
+/**
+ * Runs `bun pm pack` in the package directory and returns the tarball written to `destination`.
+ * Bun packs the package.json on disk, so the published manifest is written there for the pack and the
+ * original text put back right after, whatever happens.
+ */
 export async function packPackage(pkg: WorkspacePackage, destination: string): Promise<Tarball> {
-  const result = await runOk(["bun", "pm", "pack", "--quiet", "--destination", destination], { cwd: pkg.dir })
+  const manifestPath = join(pkg.dir, "package.json")
+  const original = readFileSync(manifestPath, "utf8")
+  const published = publishedManifest(JSON.parse(original) as Manifest)
+  writeFileSync(manifestPath, `${JSON.stringify(published, null, 2)}\n`)
+  let result: Awaited<ReturnType<typeof runOk>>
+  try {
+    result = await runOk(["bun", "pm", "pack", "--quiet", "--destination", destination], { cwd: pkg.dir })
+  } finally {
+    writeFileSync(manifestPath, original)
+  }
   // --quiet prints only the tarball's path (absolute or relative to the destination, by version)
   const printed = result.stdout.trim().split("\n").at(-1)?.trim() ?? ""
   const path = printed.startsWith("/") ? printed : join(destination, printed)

@@ -8,3 +8,4 @@
 export * from "./browser.ts"
 export * from "./config/load.ts"
 export * from "./config/paths.ts"
+export * from "./config/read-file.ts"

@@ -25,9 +25,16 @@ import type {
 export interface TetherClientOptions {
   /** The server, e.g. `http://127.0.0.1:4096` (a path prefix is kept; in a browser a relative URL resolves against the page). */
   baseUrl: string | URL
-  /** The server's `TETHER_SERVER_PASSWORD`, sent as `Authorization: Bearer …` on every call and on the event stream. */
+  /**
+   * The server's `TETHER_SERVER_PASSWORD`, sent as `Authorization: Bearer …` on every call and on the event
+   * stream (as HTTP Basic when it is not printable ASCII or has a space at either end, which a Bearer header
+   * cannot carry; the server refuses such passwords, so that ends in a 401).
+   */
   password?: string
-  /** The `fetch` to use. Default `globalThis.fetch`. */
+  /**
+   * The `fetch` to use. Default `globalThis.fetch`. It receives `init.headers` as a plain object (lower-case
+   * names), so a wrapper may spread it: `{ ...init, headers: { ...init.headers, "X-Trace": id } }`.
+   */
   fetch?: typeof fetch
   /** Extra headers for every request. */
   headers?: HeadersInit
@@ -75,6 +82,17 @@ export interface TetherClient {
 }
 
 /**
+ * The server accepts printable ASCII passwords with no space at either end (its README says why); those
+ * go as Bearer. Anything else cannot travel in a Bearer header (`fetch` throws on a character above
+ * U+00FF, HTTP strips spaces at the ends), so it goes as Basic, base64 of UTF-8: the server's 401 then
+ * tells the user, instead of a `TypeError` from `Headers` on every call.
+ */
+const authorization = (password: string): string =>
+  /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(password)
+    ? `Bearer ${password}`
+    : `Basic ${btoa(Array.from(new TextEncoder().encode(`:${password}`), (byte) => String.fromCharCode(byte)).join(""))}`
+
+/**
  * Creates a client for one Tether server.
  *
  * @example
@@ -112,7 +130,7 @@ export function createTetherClient(options: TetherClientOptions): TetherClient {
     fetch: fetchImpl,
     headers: () => {
       const headers = new Headers(options.headers)
-      if (password !== undefined) headers.set("Authorization", `Bearer ${password}`)
+      if (password !== undefined) headers.set("Authorization", authorization(password))
       return headers
     },
   }

@@ -78,7 +78,13 @@ export async function requestJson<T>(
   let response: Response
   let text: string
   try {
-    response = await config.fetch(url, { method, headers, body: payload, signal: options.signal })
+    // A plain object, so a `fetch` wrapper that spreads `init.headers` (`{ ...init.headers, X }`) keeps them.
+    response = await config.fetch(url, {
+      method,
+      headers: Object.fromEntries(headers),
+      body: payload,
+      signal: options.signal,
+    })
     text = await response.text()
   } catch (error) {
     // An abort is the caller's own doing: let its AbortError through unchanged.

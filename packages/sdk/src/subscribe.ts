@@ -33,7 +33,7 @@ export interface SubscribeOptions {
   onStatus?: (status: SubscriptionStatus) => void
   /** Called when a frame is not an event envelope (it is skipped). Default: `console.warn`. */
   onError?: (error: TetherProtocolError) => void
-  /** Resume after this durable id (sent as `Last-Event-ID`): events after it are replayed first. */
+  /** Resume after this durable id (sent as `Last-Event-ID`, UTF-8 encoded): events after it are replayed first. NUL, CR or LF: `TypeError` at once. */
   lastEventId?: string
   /** Aborting it closes the subscription. */
   signal?: AbortSignal

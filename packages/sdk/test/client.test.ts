@@ -1,5 +1,5 @@
 /**
- * createTetherClient against a real local server speaking DESIGN.md's HTTP API and wire format.
+ * createTetherClient against a real local server speaking docs/http-api.md and docs/protocol.md.
  */
 import { afterEach, describe, expect, test } from "bun:test"
 import {

@@ -12,8 +12,9 @@ import {
   SseStreamEnded,
 } from "../src/errors.ts"
 import { openEventStream, redactUrl } from "../src/sse/open.ts"
-import type { EventStreamHandle, OpenEventStreamOptions, SseMessage, StreamStatus } from "../src/sse/types.ts"
+import type { EventStreamHandle, OpenEventStreamOptions } from "../src/sse/types.ts"
 import { createFakeClock } from "./helpers/fake-clock.ts"
+import { openRecording } from "./helpers/recording-stream.ts"
 import { frame, startServer, type TestServer, waitFor } from "./helpers/sse-server.ts"
 
 const cleanups: (() => unknown)[] = []
@@ -28,18 +29,8 @@ async function server(...args: Parameters<typeof startServer>): Promise<TestServ
 }
 
 /** Opens a stream recording messages and statuses; fast, jitter-free retries unless overridden. */
-function open(url: string, options: OpenEventStreamOptions = {}) {
-  const messages: SseMessage[] = []
-  const statuses: StreamStatus[] = []
-  const handle: EventStreamHandle = openEventStream(url, {
-    backoff: { baseMs: 50, capMs: 400, jitter: 0 },
-    onMessage: (message) => messages.push(message),
-    onStatus: (status) => statuses.push(status),
-    ...options,
-  })
-  cleanups.push(() => handle.close())
-  return { handle, messages, statuses, states: () => statuses.map((status) => status.state) }
-}
+const open = (url: string | URL, options: OpenEventStreamOptions = {}) =>
+  openRecording(url, options, cleanups)
 
 describe("openEventStream", () => {
   test("delivers messages in order with their ids and reports connecting → open", async () => {

@@ -14,8 +14,9 @@
  * @module
  */
 export { type AppOptions, appLayer } from "./app-layer.ts"
+export { ConfigConflict, ConfigFileConflict } from "./config/conflicts.ts"
 export { type ConfigChange, LiveConfig, type LiveConfigShape } from "./config/service.ts"
-export { type ConfigFile, ConfigFileConflict, ConfigWatch, makeConfigFile } from "./config/watch.ts"
+export { type ConfigFile, ConfigWatch, makeConfigFile } from "./config/watch.ts"
 export { type BusListener, EventBus, type EventBusShape, type PublishedEvent } from "./event/bus.ts"
 export { EventInvalid } from "./event/errors.ts"
 export {

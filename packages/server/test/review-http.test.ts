@@ -87,6 +87,33 @@ describe("Host", () => {
   })
 })
 
+describe("Host, twice", () => {
+  test("two Host headers → 400 HostNotAllowed, whichever comes first; one Host still passes", async () => {
+    const server = await start()
+    // RFC 9112 §3.2: a server MUST answer 400 to a request with more than one Host. A proxy and the
+    // server could otherwise read different ones, and the allow-list would check the harmless one.
+    for (const [first, second] of [
+      ["localhost:1", "evil.com"],
+      ["evil.com", "localhost:1"],
+      ["127.0.0.1", "127.0.0.1"],
+    ]) {
+      const answer = await raw(
+        server.port,
+        `GET /global/config HTTP/1.1\r\nHost: ${first}\r\nHost: ${second}\r\nConnection: close\r\n\r\n`,
+      )
+      expect({ first, second, status: answer.status }).toEqual({ first, second, status: 400 })
+      const error = errorOf(answer.body)
+      expect(error.name).toBe("HostNotAllowed")
+      expect(error.message).toMatch(/more than one Host/)
+    }
+    const single = await raw(
+      server.port,
+      `GET /global/health HTTP/1.1\r\nHost: localhost:1\r\nConnection: close\r\n\r\n`,
+    )
+    expect(single.status).toBe(200)
+  })
+})
+
 describe("POST /global/event bodies", () => {
   test("a chunked body that never ends is refused once past the limit, not read to its end", async () => {
     const server = await start()

@@ -1,6 +1,6 @@
 /**
  * The stream's true state: what the SDK reports, never a guess from a health poll.
- * Its root carries the `data-connection-state` test hook of DESIGN.md.
+ * Its root carries the `data-connection-state` test hook (the app README's "Test hooks").
  */
 import { createMemo, For, type JSX, Show } from "solid-js"
 import { measuredCadence } from "../context/connection-history.ts"

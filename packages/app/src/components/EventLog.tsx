@@ -1,7 +1,7 @@
 /**
  * The live event log. Virtualised: only the rows in view (plus a small margin) are in the DOM, so a log
  * of 100 000 events scrolls and updates as fast as one of 100. Each rendered row carries the
- * `data-event-id` and `data-event-type` test hooks of DESIGN.md.
+ * `data-event-id` and `data-event-type` test hooks (the app README's "Test hooks").
  */
 import {
   createEffect,
@@ -25,7 +25,7 @@ import {
   updateView,
 } from "../context/event-log.ts"
 import { useServerSdk } from "../context/server-sdk.tsx"
-import { formatClock, previewJson } from "../lib/format.ts"
+import { boundedJson, formatClock, MAX_SHOWN_DEPTH, previewJson } from "../lib/format.ts"
 import { createSessionSignal } from "../lib/session-signal.ts"
 
 const ROW_HEIGHT = 32
@@ -239,7 +239,21 @@ export const EventLog = (): JSX.Element => {
                 Close
               </button>
             </header>
-            <pre class="mono">{JSON.stringify(entry().event, null, 2)}</pre>
+            {/* Bounded: JSON.stringify overflows the stack on a value nested a few thousand levels deep. */}
+            {(() => {
+              const shown = boundedJson(entry().event)
+              return (
+                <>
+                  <Show when={shown.elided}>
+                    <p class="muted">
+                      Nested deeper than {MAX_SHOWN_DEPTH} levels: the deepest parts are shown as {"{…}"} and{" "}
+                      {"[…]"}.
+                    </p>
+                  </Show>
+                  <pre class="mono">{shown.text}</pre>
+                </>
+              )
+            })()}
           </section>
         )}
       </Show>

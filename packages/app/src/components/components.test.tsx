@@ -261,6 +261,32 @@ describe("EventLog", () => {
     expect(row.getAttribute("aria-selected")).toBe("true")
     expect(root.querySelector(".detail pre")?.textContent).toContain('"hello": "world"')
   })
+
+  test("an event nested far deeper than the engine's stack shows, elided, and the log goes on", async () => {
+    const { server, root, deliver } = await mount(() => <EventLog />)
+    // Written as text: the scripted server's JSON.stringify would overflow on it too.
+    const levels = 100_000
+    const properties = `${'{"a":'.repeat(levels)}1${"}".repeat(levels)}`
+    await deliver(() => {
+      server.connect()
+      server.streams
+        .at(-1)
+        ?.controller.enqueue(
+          new TextEncoder().encode(
+            `id: 1\ndata: {"id":"1","type":"test.deep","properties":${properties},"time":1}\n\n`,
+          ),
+        )
+    })
+    const row = root.querySelector("[data-event-id='1']") as HTMLElement
+    expect(row.querySelector(".row-props")?.textContent).toStartWith('{"a":{"a":{"a":')
+    row.click()
+    const detail = root.querySelector(".detail pre")?.textContent ?? ""
+    expect(detail).toStartWith('{\n  "id": "1",\n  "type": "test.deep",\n  "properties": {\n    "a": {')
+    expect(detail).toContain("{…}")
+    expect(root.querySelector(".detail")?.textContent).toContain("Nested deeper than 64 levels")
+    await deliver(() => server.send("test.after", { ok: true }, "2"))
+    expect(root.querySelector("[data-event-type='test.after']")).not.toBeNull()
+  })
 })
 
 /** Types into an input the way a user does: value, then an input event. */
@@ -432,7 +458,7 @@ describe("PublishForm", () => {
     submit(root.querySelector("form"))
     await settle(() => root.querySelector("#publish-type-error") !== null)
     expect(root.querySelector("#publish-type-error")?.textContent).toBe(
-      'type: "server.*" types are reserved for the server\'s own events, got "server.fake"',
+      'type: "server.fake" is reserved for the server\'s own events',
     )
     expect(root.querySelector("#publish-type")?.getAttribute("aria-invalid")).toBe("true")
     expect(root.querySelector("#publish-properties")?.getAttribute("aria-invalid")).toBe("false")

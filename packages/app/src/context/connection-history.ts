@@ -5,7 +5,7 @@
  * @module
  */
 
-/** The SDK's connection states (DESIGN.md, SDK section). */
+/** The SDK's connection states (packages/sdk/README.md, `onStatus`). */
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed"
 
 /** The part of the SDK status the history records. */

@@ -43,7 +43,7 @@ import { createFrameBatcher, type FrameScheduler } from "./frame-batcher.ts"
 
 export type { TetherClient }
 
-/** The connection status, exactly as the SDK reports it (DESIGN.md, SDK section). */
+/** The connection status, exactly as the SDK reports it (packages/sdk/README.md, `onStatus`). */
 export type ConnectionStatus = SubscriptionStatus
 
 /** What `GET /global/health` answers. */

@@ -68,8 +68,11 @@ export const scriptedServer = () => {
     if (path === "/global/event" && request.method === "POST") {
       const body = (await request.json()) as { type?: unknown }
       // The real server's refusal: an EventInvalid naming the field it is about as an issue.
-      if (typeof body.type === "string" && body.type.startsWith("server.")) {
-        const message = `type: "server.*" types are reserved for the server's own events, got "${body.type}"`
+      if (
+        typeof body.type === "string" &&
+        (body.type.startsWith("server.") || body.type === "config.updated")
+      ) {
+        const message = `type: "${body.type}" is reserved for the server's own events`
         return Response.json(
           { error: { name: "EventInvalid", message, issues: [{ path: "type", message }] } },
           { status: 400 },

@@ -82,7 +82,8 @@ const formatInvalid = (file: string | null, issues: readonly ConfigIssue[]): str
 
 /**
  * A config file that was named explicitly (`--config`, `TETHER_CONFIG`) or found by lookup but
- * cannot be read: missing, a directory, no permission. Never replaced by defaults silently.
+ * cannot be read: missing, a directory, a FIFO, a device, over 1 MiB, no permission. Never replaced by
+ * defaults silently.
  * `cause` holds the underlying system error when there is one.
  *
  * @example
@@ -99,10 +100,13 @@ export class ConfigFileError extends Error {
   override readonly name = "ConfigFileError" as const
   /** The absolute path of the file. */
   readonly file: string
+  /** `true` when nothing is there (no such file), `false` when something is but cannot be used. */
+  readonly missing: boolean
 
-  constructor(file: string, message: string, options?: { cause?: unknown }) {
+  constructor(file: string, message: string, options?: { cause?: unknown; missing?: boolean }) {
     super(message, options)
     this.file = file
+    this.missing = options?.missing ?? false
   }
 
   /** `{ name, message, file }`, the shape the HTTP API sends as `{"error": …}`. */

@@ -24,8 +24,39 @@ const valueAt = (value: unknown, path: readonly Segment[]): unknown => {
 
 const MAX_SHOWN = 60
 
+/**
+ * The value's JSON, cut at `MAX_SHOWN` characters. Written by hand rather than by `JSON.stringify`,
+ * which would write all of it first: a value nested 100 000 levels deep overflowed the stack (a
+ * `PATCH /global/config` answered 500), and a long one cost its whole length. Writing stops, and so
+ * does the descent, as soon as the cut is reached.
+ */
 const shortJson = (value: unknown): string => {
-  const text = JSON.stringify(value) ?? String(value)
+  let text = ""
+  const write = (item: unknown): void => {
+    if (Array.isArray(item)) {
+      text += "["
+      for (let i = 0; i < item.length && text.length <= MAX_SHOWN; i++) {
+        if (i > 0) text += ","
+        const inner: unknown = item[i]
+        write(inner === undefined || typeof inner === "function" ? null : inner)
+      }
+      text += "]"
+    } else if (item !== null && typeof item === "object") {
+      text += "{"
+      let first = true
+      for (const [key, inner] of Object.entries(item)) {
+        if (text.length > MAX_SHOWN) break
+        if (inner === undefined || typeof inner === "function") continue
+        text += `${first ? "" : ","}${JSON.stringify(key)}:`
+        first = false
+        write(inner)
+      }
+      text += "}"
+    } else {
+      text += JSON.stringify(item) ?? String(item)
+    }
+  }
+  write(value)
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 1)}…` : text
 }
 

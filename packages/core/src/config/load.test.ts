@@ -151,7 +151,7 @@ describe("loadConfig errors", () => {
     await mkdir(join(cwd, "tether.jsonc"))
     const error = await fileError(() => loadConfig({ cwd, env: { HOME: home } }))
     expect(error.file).toBe(join(cwd, "tether.jsonc"))
-    expect(error.message).toContain("it is a directory, not a file")
+    expect(error.message).toContain("it is a directory; a config file must be a regular file")
   })
 
   test("a dangling symlink found by lookup is an error naming its target, not skipped to the defaults", async () => {
@@ -168,7 +168,7 @@ describe("loadConfig errors", () => {
   test("a device or an oversized file is refused, not read without end", async () => {
     const device = await fileError(() => loadConfig({ configPath: "/dev/zero", cwd, env: { HOME: home } }))
     expect(device.message).toBe(
-      "Cannot read config file /dev/zero (given by --config): it is not a regular file (a device or socket)",
+      "Cannot read config file /dev/zero (given by --config): it is a character device; a config file must be a regular file",
     )
     const big = join(cwd, "tether.json")
     await writeFile(big, `{ "$schema": "${"x".repeat(2 * 1024 * 1024)}" }`)

@@ -1,14 +1,12 @@
 /**
- * Finds, reads and validates the config file, in the lookup order of DESIGN.md.
+ * Finds, reads and validates the config file, in the lookup order of docs/config.md.
  *
  * @module
  */
-import { open, readlink } from "node:fs/promises"
-import { dirname, join, resolve } from "node:path"
-import { decodeConfigBytes } from "./decode.ts"
+import { join, resolve } from "node:path"
 import { ConfigFileError } from "./errors.ts"
 import { defaultConfigDir, type Env } from "./paths.ts"
-import { readCapped } from "./read-capped.ts"
+import { readConfigText } from "./read-file.ts"
 import { type Config, defaultConfig } from "./schema.ts"
 import { parseConfigText } from "./validate.ts"
 
@@ -77,59 +75,8 @@ export interface LoadConfigOptions {
  */
 export const CONFIG_FILE_NAMES = ["tether.jsonc", "tether.json"] as const
 
-// A config is a few hundred bytes; the cap keeps `--config /dev/zero` or a wrong file from eating memory.
-const MAX_BYTES = 1024 * 1024
-const NOT_REGULAR = "TETHER_NOT_REGULAR"
-const TOO_BIG = "TETHER_TOO_BIG"
-
-const REASONS: Record<string, string> = {
-  ENOENT: "no such file",
-  ENOTDIR: "no such file (a parent is not a directory)",
-  EISDIR: "it is a directory, not a file",
-  EACCES: "permission denied",
-  EPERM: "permission denied",
-  [NOT_REGULAR]: "it is not a regular file (a device or socket)",
-  [TOO_BIG]: `it is larger than ${MAX_BYTES / 1024 / 1024} MiB, far more than any config`,
-}
-
-const errorCode = (error: unknown): string | undefined =>
-  typeof error === "object" && error !== null && "code" in error ? String(error.code) : undefined
-
-/** Where `path` points when it is a symbolic link (absolute), else `undefined`. */
-const linkTarget = async (path: string): Promise<string | undefined> => {
-  try {
-    return resolve(dirname(path), await readlink(path))
-  } catch {
-    return undefined
-  }
-}
-
-const failure = (code: string): Error => Object.assign(new Error(REASONS[code]), { code })
-
 /**
- * The bytes of a regular file or a pipe (`--config /dev/stdin`), at most `MAX_BYTES`. A directory
- * opens fine on Linux and fails on read; a device would never end: both are refused up front.
- */
-const readBytes = async (path: string): Promise<Uint8Array> => {
-  const handle = await open(path, "r")
-  try {
-    const info = await handle.stat()
-    if (info.isDirectory()) throw Object.assign(new Error("EISDIR"), { code: "EISDIR" })
-    if (!info.isFile() && !info.isFIFO()) throw failure(NOT_REGULAR)
-    // Position null: read on from where the last read stopped, which a pipe requires.
-    const bytes = await readCapped(
-      async (buffer) => (await handle.read(buffer, 0, buffer.byteLength, null)).bytesRead,
-      MAX_BYTES,
-    )
-    if (bytes === null) throw failure(TOO_BIG)
-    return bytes
-  } finally {
-    await handle.close()
-  }
-}
-
-/**
- * Reads a file; `undefined` when it does not exist and `optional` is set. A dangling symbolic link
+ * Reads a file; `undefined` when nothing is there and `optional` is set. A dangling symbolic link
  * does exist: someone put a config there, so it is an error rather than a silent skip to the defaults.
  */
 const readConfigFile = async (
@@ -137,22 +84,12 @@ const readConfigFile = async (
   origin: string,
   optional: boolean,
 ): Promise<string | undefined> => {
-  let bytes: Uint8Array
   try {
-    bytes = await readBytes(path)
+    return await readConfigText(path, origin)
   } catch (error) {
-    const code = errorCode(error)
-    const target = code === "ENOENT" ? await linkTarget(path) : undefined
-    if (optional && target === undefined && (code === "ENOENT" || code === "ENOTDIR")) return undefined
-    const reason =
-      (target !== undefined ? `it is a symbolic link to ${target}, which does not exist` : undefined) ??
-      (code !== undefined ? REASONS[code] : undefined) ??
-      String(error)
-    throw new ConfigFileError(path, `Cannot read config file ${path} (${origin}): ${reason}`, {
-      cause: error,
-    })
+    if (optional && error instanceof ConfigFileError && error.missing) return undefined
+    throw error
   }
-  return decodeConfigBytes(bytes, path)
 }
 
 /**
@@ -162,8 +99,9 @@ const readConfigFile = async (
  * else every default (`path: null`, `source: "default"`).
  *
  * A file named by the flag or the env var must exist: if it cannot be read, `ConfigFileError`
- * names it (never a silent fall back to defaults). A found file that cannot be read is an error too,
- * a dangling symbolic link included.
+ * names it (never a silent fall back to defaults). A found file that cannot be read is an error too
+ * (a dangling symbolic link included), and so is anything but a regular file (a FIFO, a device: see
+ * `readConfigBytes`).
  * Bad content throws `ConfigInvalid` naming the file, the key, what was expected and the value given.
  *
  * @example

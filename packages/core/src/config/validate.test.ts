@@ -191,6 +191,24 @@ describe("other keys", () => {
     ])
   })
 
+  test("a value nested 100 000 levels deep is ConfigInvalid naming its key, not a stack overflow", () => {
+    let arrays: unknown = []
+    let objects: unknown = 1
+    for (let i = 0; i < 100_000; i++) {
+      arrays = [arrays]
+      objects = { a: objects }
+    }
+    expect(invalid(() => validateConfig({ server: { cors: arrays } }, null)).issues).toEqual([
+      { path: "server.cors.0", message: `expected a string, got array ${"[".repeat(59)}…` },
+    ])
+    expect(invalid(() => validateConfig({ server: { port: objects } }, null)).issues).toEqual([
+      {
+        path: "server.port",
+        message: `expected an integer from 0 to 65535, got object ${'{"a":'.repeat(12).slice(0, 59)}…`,
+      },
+    ])
+  })
+
   test("long values are shortened in the message", () => {
     const error = invalid(() => validateConfig({ server: { port: "x".repeat(500) } }, null))
     expect(error.issues[0]?.message.length).toBeLessThan(120)

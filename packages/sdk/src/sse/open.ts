@@ -19,6 +19,7 @@ import { createWatchdog } from "../reconnect/watchdog.ts"
 import { createFanout } from "./fanout.ts"
 import { createParser, DEFAULT_MAX_EVENT_SIZE } from "./parse.ts"
 import { redactError, redactUrl } from "./redact.ts"
+import { checkLastEventId, resolveStreamUrl, streamRequestHeaders } from "./request.ts"
 import type {
   EventSourceParser,
   EventStreamHandle,
@@ -42,13 +43,17 @@ const ERROR_BODY_CHARS = 512
 /**
  * Opens a Server-Sent Events stream that reconnects by itself, and keeps doing so until closed.
  *
- * - Sends `Accept: text/event-stream` and, once known, `Last-Event-ID`.
+ * - Checks `url` at once, as `new EventSource` does: `TypeError` when it is not a string or a `URL` or not
+ *   `http:`/`https:`, `SyntaxError` when it is not a URL (a relative one resolves against the page in a browser).
+ * - Sends `Accept: text/event-stream` and, once known, `Last-Event-ID` (UTF-8 encoded, as the HTML standard
+ *   says), with `cache: "no-store"`; a custom `fetch` receives `init.headers` as a plain object.
  * - Reconnects on network errors, 5xx, 408, 429 (honouring `Retry-After`), a normal end of the response,
  *   a stale connection (`staleAfterMs`) and an event over `maxEventSize`, after
  *   `min(capMs, baseMs·2^(attempt-1))` × a uniform factor in `[1-jitter, 1+jitter]`. The attempt counter
  *   resets on every frame received, so a healthy stream never escalates. A server's `retry:` sets `baseMs`.
  * - Ends in `closed` with a typed error on 204 (`SseHttpError`), any other 4xx or unexpected status
- *   (`SseHttpError`) and a response that is not `text/event-stream` (`SseContentTypeError`).
+ *   (`SseHttpError`), a response that is not `text/event-stream` (`SseContentTypeError`) and a response
+ *   without a body (`TypeError`: the `fetch` in use cannot stream). An empty body is a normal end.
  * - In a browser, `online` and the page becoming visible retry at once instead of waiting.
  *
  * Options and their defaults: {@link OpenEventStreamOptions}.
@@ -67,7 +72,7 @@ const ERROR_BODY_CHARS = 512
  * ```
  */
 export function openEventStream(url: string | URL, options: OpenEventStreamOptions = {}): EventStreamHandle {
-  const href = String(url)
+  const href = resolveStreamUrl(url).href
   // What errors (and so logs and UIs) show: the URL without the credentials it may carry.
   const shown = redactUrl(href)
   const clock = options.clock ?? systemClock
@@ -93,6 +98,7 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
   let attempt = 0
   let nextRetryAt: number | undefined
   let lastEventAt: number | undefined
+  if (options.lastEventId !== undefined) checkLastEventId(options.lastEventId, "openEventStream: lastEventId")
   let lastEventId = options.lastEventId ?? ""
   let lastError: Error | undefined
   let current: AbortController | undefined
@@ -227,12 +233,9 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
       }
       if (!isCurrent()) return
     } else extra = options.headers
-    let headers: Headers
+    let headers: Record<string, string>
     try {
-      headers = new Headers(extra)
-      headers.set("Accept", "text/event-stream")
-      if (lastEventId === "") headers.delete("Last-Event-ID")
-      else headers.set("Last-Event-ID", lastEventId)
+      headers = streamRequestHeaders(extra, lastEventId)
     } catch (error) {
       // Invalid header names or values are a programming error: retrying would only repeat it.
       fail(error instanceof Error ? error : new TypeError(String(error)))
@@ -246,6 +249,8 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
         headers,
         signal: controller.signal,
         redirect: "follow",
+        // As EventSource asks (the HTML standard): an HTTP cache must neither answer nor store a live stream.
+        cache: "no-store",
       })
     } catch (error) {
       if (isCurrent()) retry(connectionError(controller, error))
@@ -274,14 +279,22 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
       return
     }
 
+    const body = response.body
+    if (!body) {
+      // Not an empty stream (a conforming fetch gives a 200 a body, ended at once when empty: that is
+      // retried as a normal end) but a fetch that cannot stream, so retrying cannot help. The `eventsource`
+      // package fails the connection here too.
+      fail(
+        new TypeError(
+          `openEventStream: the response of ${shown} has no body to read (response.body is ${String(body)}): ` +
+            "the fetch in use cannot stream; pass options.fetch whose responses have a ReadableStream body",
+        ),
+      )
+      return
+    }
     state = "open"
     lastError = undefined
     changed()
-    const body = response.body
-    if (!body) {
-      retry(new SseStreamEnded(shown))
-      return
-    }
     await read(controller, body, isCurrent)
   }
 
@@ -391,9 +404,7 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
     status,
     setStaleAfterMs: (ms) => watchdog.setTimeoutMs(ms),
     setLastEventId(id) {
-      if (typeof id !== "string" || /[\0\r\n]/.test(id)) {
-        throw new TypeError(`setLastEventId: ${JSON.stringify(id)} cannot be sent as Last-Event-ID`)
-      }
+      checkLastEventId(id, "setLastEventId")
       if (id === lastEventId) return
       lastEventId = id
       activeParser?.setLastEventId(id)

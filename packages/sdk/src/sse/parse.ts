@@ -88,7 +88,7 @@ export function createParser(options: ParserOptions): EventSourceParser {
     }
     // The first CR at or after `pos`, searched once per chunk and handed on, so a CR-free chunk (nearly
     // every one) is scanned for CR once, not again by `processLines` after the pending line is completed
-    // (×1.02–1.08 on bench/'s parser inputs, A/B in one run).
+    // (faster on bench/'s parser inputs, A/B in one run; docs/BENCHMARKS.md has the parser figures).
     let cr: number
     if (pending.length > 0) {
       let end: number
@@ -107,9 +107,9 @@ export function createParser(options: ParserOptions): EventSourceParser {
         checkSize()
         return
       }
-      // A line cut in a few pieces (the common case with small chunks) is concatenated: `join` was 25 % of
-      // the `bun --cpu-prof` profile of the SDK bench's heartbeat-size events in ≤ 40-char chunks, and
-      // concatenating measured ×1.22 there (A/B in one run), the rope's one flatten at the first read of
+      // A line cut in a few pieces (the common case with small chunks) is concatenated: `join` led the
+      // `bun --cpu-prof` profile of the SDK bench's heartbeat-size events in ≤ 40-char chunks, and
+      // concatenating measured faster there (A/B in one run), the rope's one flatten at the first read of
       // the line included. More pieces are still joined once, so a long line in many chunks stays linear.
       const tail = chunk.slice(pos, end)
       let line: string
@@ -147,9 +147,9 @@ export function createParser(options: ParserOptions): EventSourceParser {
     if (cr === -1) {
       // LF-only chunk, what nearly every server sends: one indexOf per line, with the three commonest
       // line shapes (blank line, `data:`, `id:`) handled inline. `bun --cpu-prof` on bench/'s tiny events
-      // in ≤ 4096-char chunks (where the SDK was ×0.80–0.93 of eventsource-parser) put 46 % of the time in
+      // in ≤ 4096-char chunks (where the SDK trailed eventsource-parser) put most of the time in
       // the generic field split of `parseLine`, nearly all of it `id: N` lines (a substring for the name,
-      // then a string switch on it). Inlining `id:` here measured ×1.10–1.20 over sending it to
+      // then a string switch on it). Inlining `id:` here measured faster (A/B) than sending it to
       // `parseLine`'s own `id:` check.
       while (lf !== -1) {
         const first = chunk.charCodeAt(pos)
@@ -230,7 +230,7 @@ export function createParser(options: ParserOptions): EventSourceParser {
     }
     // `id:` and `event:` next, for the lines that reach here (CR-terminated streams, lines completed
     // across chunks): the generic split below costs a substring and a string switch per line
-    // (×1.2–1.5 on tiny events with CRLF in ≤ 4096-char chunks, A/B in one run).
+    // (slower on tiny events with CRLF in ≤ 4096-char chunks, A/B in one run; see docs/BENCHMARKS.md).
     if (
       s.charCodeAt(start) === 105 && // i
       s.charCodeAt(start + 1) === 100 && // d
@@ -292,8 +292,8 @@ export function createParser(options: ParserOptions): EventSourceParser {
   /** The `id` field with value `s[from, end)`. */
   function setId(s: string, from: number, end: number): void {
     // "If the field value does not contain U+0000 NULL, then set the last event ID buffer to the field value."
-    // A short id is looked through for NUL in the chunk itself, before slicing: ×1.06–1.08 over the
-    // slice + native `indexOf` it replaces, and ×1.5 over walking the fresh slice, which makes JSC resolve
+    // A short id is looked through for NUL in the chunk itself, before slicing: faster than the
+    // slice + native `indexOf` it replaces, and than walking the fresh slice, which makes JSC resolve
     // the substring (tiny events in ≤ 4096-char chunks, A/B in one run). `indexOf` on the chunk cannot
     // stop at `end`.
     if (end - from > 32) {

@@ -94,7 +94,11 @@ export interface StreamStatus {
 
 /** Options of `openEventStream`. */
 export interface OpenEventStreamOptions {
-  /** Called for every event, in order. Also available as the handle's async iterator. */
+  /**
+   * Called for every event, in order. Also available as the handle's async iterator. The events of one network
+   * chunk are delivered back to back in one task (a browser's EventSource gives each its own task): a handler
+   * that needs the page to render between events queues them and works in its own tasks (see the README).
+   */
   onMessage?: (message: SseMessage) => void
   /** Called with the new status on every change (state, attempt, retry time, last event time and id, error). */
   onStatus?: (status: StreamStatus) => void
@@ -104,11 +108,19 @@ export interface OpenEventStreamOptions {
    * `staleAfterMs`; invalid header names or values end the stream in `closed` with a `TypeError`.
    */
   headers?: HeadersInit | (() => HeadersInit | Promise<HeadersInit>)
-  /** The `fetch` to use. Default `globalThis.fetch`. */
+  /**
+   * The `fetch` to use. Default `globalThis.fetch`. It receives `init.headers` as a plain object (names of
+   * `headers` lower-cased, `Accept` and `Last-Event-ID` as spelled here), so a wrapper may spread it:
+   * `fetch: (url, init) => fetch(url, { ...init, headers: { ...init.headers, "X-Trace": id } })`.
+   * Its responses need a `ReadableStream` body: one without (`body` null) closes the stream with a `TypeError`.
+   */
   fetch?: typeof fetch
   /** Aborting it closes the stream, like `close()`. */
   signal?: AbortSignal
-  /** Sent as `Last-Event-ID` on the first request, to resume after that event. */
+  /**
+   * Sent as `Last-Event-ID` on the first request, to resume after that event. Any string without NUL, CR or
+   * LF (else `TypeError` at once); sent UTF-8 encoded, as every id is.
+   */
   lastEventId?: string
   /** Reconnect delays; see `backoffDelay`. Default `{ baseMs: 500, capMs: 30000, jitter: 0.25 }`; a server's `retry:` replaces `baseMs`. */
   backoff?: Partial<BackoffOptions>
@@ -140,7 +152,8 @@ export interface EventStreamHandle extends AsyncIterable<SseMessage> {
    * `id:` line changes it), e.g. after the application resynchronised its state up to a known event. An
    * event whose `id:` line was already read (its blank line not yet) keeps its id and, once dispatched,
    * makes it the resume point again.
-   * An id containing NUL or a line break is refused (`TypeError`): it could not be sent as a header.
+   * It is sent UTF-8 encoded, as the HTML standard says; an id containing NUL or a line break is refused
+   * (`TypeError`): no header can carry it.
    */
   setLastEventId(id: string): void
   /** Iterates over messages from now on; it ends when the stream is closed and throws the error that closed it, if any. */

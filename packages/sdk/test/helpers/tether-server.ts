@@ -1,5 +1,5 @@
 /**
- * A small stand-in Tether server on Bun.serve that speaks DESIGN.md's HTTP API and wire format, so the
+ * A small stand-in Tether server on Bun.serve that speaks docs/http-api.md and docs/protocol.md, so the
  * client is tested over real sockets without depending on @tether/server (built in parallel).
  * Its event log lives in this object, so a stop/restart on the same port keeps it, as the real one does.
  */

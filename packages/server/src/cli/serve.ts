@@ -11,8 +11,10 @@ import { appLayer } from "../app-layer.ts"
 import { chooseEventLog } from "../event/log-choice.ts"
 import { HttpServer } from "../http/server.ts"
 import { resolveConfig } from "../start.ts"
+import { ENVIRONMENT_HELP } from "./environment-help.ts"
+import { stopWhenParentGone } from "./parent-watch.ts"
 import { fail } from "./run-main.ts"
-import { supervise, watchSupervisor } from "./supervise.ts"
+import { supervise } from "./supervise.ts"
 
 /** The flags of `tether serve` (one line per flag). */
 export const SERVE_FLAGS = {
@@ -49,16 +51,16 @@ export const SERVE_USAGE = `Usage: tether serve [--port N] [--hostname H] [--con
 /** Runs `tether serve` with its arguments (after the word `serve`). */
 export const serve = (args: readonly string[]): Effect.Effect<void, unknown> =>
   Effect.gen(function* () {
+    if (args.includes("--help") || args.includes("-h")) {
+      process.stdout.write(`${SERVE_USAGE}\n\n${ENVIRONMENT_HELP}\n`)
+      return
+    }
     if (args.includes("--supervise")) return yield* supervise(args)
     const parsed = yield* Effect.try({
       try: () => parseArgs({ args: [...args], options: SERVE_FLAGS, allowPositionals: false, strict: true }),
       catch: (error) => (error instanceof Error ? error.message : String(error)),
     }).pipe(Effect.catch((message) => fail(`tether serve: ${message}\n\n${SERVE_USAGE}`, 2)))
     const flags = parsed.values
-    if (flags.help === true) {
-      process.stdout.write(`${SERVE_USAGE}\n`)
-      return
-    }
     const port = flags.port === undefined ? undefined : yield* parsePort(flags.port)
     if (flags["event-log"] !== undefined && !["sqlite", "memory", "redis"].includes(flags["event-log"]))
       return yield* fail(
@@ -103,7 +105,7 @@ export const serve = (args: readonly string[]): Effect.Effect<void, unknown> =>
         )
         const server = Context.get(services, HttpServer)
         process.stdout.write(`tether listening on ${server.url}\n`)
-        watchSupervisor()
+        stopWhenParentGone()
         return yield* Effect.never
       }),
     )

@@ -18,6 +18,8 @@ import { createServer } from "node:net"
 import { loadConfig } from "@tether/core"
 import { Effect } from "effect"
 import { DEFAULT_READY_DEADLINE_MS } from "../health/readiness.ts"
+import { PASSWORD_ENV, passwordRefusal } from "../http/access.ts"
+import { SUPERVISOR_PID_ENV, watchParent } from "./parent-watch.ts"
 import { ExitCode } from "./run-main.ts"
 
 /** The supervisor's own flags (removed from the child's command line), with their defaults. */
@@ -62,9 +64,6 @@ const FLAGS: Record<string, keyof SuperviseOptions> = {
   "--restart-delay-max-ms": "restartDelayMaxMs",
   "--stable-ms": "stableMs",
 }
-
-/** The env var a supervised child finds its supervisor's pid in (see {@link watchSupervisor}). */
-export const SUPERVISOR_PID_ENV = "TETHER_SUPERVISOR_PID"
 
 /** Split `serve` arguments: the supervisor's options, and the flags passed on to the child. */
 export interface SuperviseArgs {
@@ -196,6 +195,9 @@ export const runSupervisor = async (args: readonly string[], io: SuperviseIo = {
   let hostname: string
   let port: number
   try {
+    // Refused here too, before any child: a child would refuse it anyway, and every poll would fail.
+    const refusal = passwordRefusal(env[PASSWORD_ENV])
+    if (refusal !== null) throw new Error(`tether: ${refusal}`)
     parsed = parseSuperviseArgs(args)
     const fromConfig =
       parsed.port === undefined || parsed.hostname === undefined
@@ -221,7 +223,7 @@ export const runSupervisor = async (args: readonly string[], io: SuperviseIo = {
   const childArgs = [...withoutFlag(parsed.childArgs, "--port"), "--port", String(port)]
   const command = io.command ?? [process.execPath, ...process.execArgv, process.argv[1] ?? "tether"]
   const readyUrl = `http://${connectHost(hostname)}:${port}/global/health/ready`
-  const password = env.TETHER_SERVER_PASSWORD
+  const password = env[PASSWORD_ENV]
   const headers: Record<string, string> = password ? { authorization: `Bearer ${password}` } : {}
 
   const stop = new AbortController()
@@ -231,6 +233,15 @@ export const runSupervisor = async (args: readonly string[], io: SuperviseIo = {
     process.on("SIGTERM", onSignal)
   } else if (io.stopSignal.aborted) stop.abort()
   else io.stopSignal.addEventListener("abort", onSignal, { once: true })
+
+  // Started by `bun run tether …` that was then SIGKILLed: stop the child and leave, not linger.
+  const unwatch = watchParent({
+    env,
+    onGone: (parent) => {
+      log(`the process that started the supervisor (pid ${parent}) is gone; stopping`)
+      stop.abort()
+    },
+  })
 
   let announced = false
   let failures = 0
@@ -282,6 +293,7 @@ export const runSupervisor = async (args: readonly string[], io: SuperviseIo = {
     }
     return 0
   } finally {
+    unwatch()
     process.off("SIGINT", onSignal)
     process.off("SIGTERM", onSignal)
   }
@@ -448,28 +460,3 @@ const freePort = (hostname: string): Promise<number> =>
       server.close(() => resolve(port))
     })
   })
-
-/**
- * In a supervised child: exit (SIGTERM to self) when the supervisor is gone, so a killed supervisor
- * never leaves a server holding its port. A no-op unless `TETHER_SUPERVISOR_PID` is set.
- *
- * @example
- * ```ts
- * import { watchSupervisor } from "./supervise.ts"
- * watchSupervisor() // in `tether serve`, once listening
- * ```
- */
-export const watchSupervisor = (
-  env: Record<string, string | undefined> = process.env,
-  everyMs = 1000,
-): void => {
-  const supervisor = Number(env[SUPERVISOR_PID_ENV])
-  if (!Number.isInteger(supervisor) || supervisor <= 0) return
-  const timer = setInterval(() => {
-    if (process.ppid !== supervisor) {
-      clearInterval(timer)
-      process.kill(process.pid, "SIGTERM")
-    }
-  }, everyMs)
-  timer.unref()
-}

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test"
+import { spawnSync } from "node:child_process"
 import {
   lstatSync,
   mkdirSync,
@@ -13,7 +14,8 @@ import {
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type Config, ConfigInvalid, defaultConfig } from "@tether/core"
-import { type ConfigFile, ConfigFileConflict, makeConfigFile } from "./watch.ts"
+import { ConfigConflict, ConfigFileConflict } from "./conflicts.ts"
+import { type ConfigFile, makeConfigFile } from "./watch.ts"
 
 const dirs: string[] = []
 const files: ConfigFile[] = []
@@ -33,7 +35,13 @@ const leaves = (value: unknown, prefix = ""): Map<string, string> => {
 }
 
 const setup = (
-  opts: { text?: string; initial?: Config; path?: "none"; env?: Record<string, string> } = {},
+  opts: {
+    text?: string
+    initial?: Config
+    path?: "none"
+    env?: Record<string, string>
+    settleMs?: number
+  } = {},
 ) => {
   const dir = mkdtempSync(join(tmpdir(), "tether-watch-"))
   dirs.push(dir)
@@ -59,6 +67,7 @@ const setup = (
     env: { XDG_CONFIG_HOME: join(dir, "xdg"), HOME: dir, ...opts.env },
     log: (line) => logs.push(line),
     debounceMs: 50,
+    settleMs: opts.settleMs ?? 300,
   })
   files.push(file)
   return { dir, path, file, published, logs, config: () => config }
@@ -178,6 +187,55 @@ describe("patch", () => {
     expect(s.config()).toEqual(defaultConfig())
   })
 
+  test("an empty file in use is waited for while an editor saves it, then patched with every key kept", async () => {
+    const s = setup({ text: HAND_WRITTEN, settleMs: 2000 })
+    writeFileSync(s.path, "")
+    const pending = s.file.patch({ server: { cors: ["http://a.test"] } })
+    await Bun.sleep(100)
+    writeFileSync(s.path, HAND_WRITTEN.replace("5000", "2000"))
+    const config = await pending
+    expect(config.server.event_stream.heartbeat_ms).toBe(2000)
+    const text = readFileSync(s.path, "utf8")
+    expect(text).toContain("// beat fast while developing")
+    expect(text).toContain('"heartbeat_ms": 2000')
+    expect(text).toContain('"http://a.test"')
+  })
+
+  test("a file in use left empty or removed → ConfigConflict naming it; never rewritten from defaults", async () => {
+    const s = setup({ text: HAND_WRITTEN })
+    writeFileSync(s.path, "  \n")
+    const startedAt = Date.now()
+    const empty = await s.file.patch({ server: { cors: ["http://a.test"] } }).catch((e: unknown) => e)
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(300)
+    expect(empty).toBeInstanceOf(ConfigConflict)
+    expect((empty as ConfigConflict).toJSON()).toEqual({
+      name: "ConfigConflict",
+      file: s.path,
+      message: expect.stringContaining(`The config file ${s.path} is empty (still after 300 ms)`),
+    })
+    expect(readFileSync(s.path, "utf8")).toBe("  \n")
+    rmSync(s.path)
+    const missing = await s.file.patch({ server: { cors: ["http://a.test"] } }).catch((e: unknown) => e)
+    expect((missing as Error).message).toContain(`The config file ${s.path} does not exist`)
+    expect(() => statSync(s.path)).toThrow()
+    expect(s.config()).toEqual(defaultConfig())
+    expect(s.published).toHaveLength(0)
+  })
+
+  test("a config file swapped for a FIFO or a symlink to /dev/zero → ConfigFileConflict at once", async () => {
+    const s = setup({ text: HAND_WRITTEN })
+    rmSync(s.path)
+    symlinkSync("/dev/zero", s.path)
+    const zero = await s.file.patch({ server: { cors: ["http://a.test"] } }).catch((e: unknown) => e)
+    expect(zero).toBeInstanceOf(ConfigFileConflict)
+    expect((zero as Error).message).toContain("it is a symbolic link to /dev/zero, a character device")
+    rmSync(s.path)
+    expect(spawnSync("mkfifo", [s.path]).status).toBe(0)
+    const fifo = await s.file.patch({ server: { cors: ["http://a.test"] } }).catch((e: unknown) => e)
+    expect((fifo as Error).message).toContain(`${s.path}: it is a FIFO (named pipe)`)
+    expect(lstatSync(s.path).isFIFO()).toBe(true)
+  })
+
   test("a symlinked config: the target is replaced, the link stays", async () => {
     const s = setup()
     const real = join(s.dir, "dotfiles", "tether.jsonc")
@@ -225,6 +283,22 @@ describe("watch", () => {
     expect(s.logs.find((l) => l.includes("not valid UTF-8"))).toContain("running config is kept")
     expect(s.config()).toEqual(defaultConfig())
     expect(s.published).toHaveLength(0)
+  })
+
+  test("a config file swapped for a FIFO or an empty file is logged and the running config kept", async () => {
+    const s = setup({ text: HAND_WRITTEN.replace("5000", "2000") })
+    await s.file.start()
+    writeFileSync(s.path, HAND_WRITTEN)
+    await until("the edit", () => s.config().server.event_stream.heartbeat_ms === 5000)
+    rmSync(s.path)
+    expect(spawnSync("mkfifo", [s.path]).status).toBe(0)
+    await until("the FIFO", () => s.logs.some((line) => line.includes("it is a FIFO (named pipe)")))
+    expect(s.logs.find((line) => line.includes("FIFO"))).toContain("the running config is kept")
+    rmSync(s.path)
+    writeFileSync(s.path, "")
+    await until("the empty file", () => s.logs.some((line) => line.includes("the file is empty")))
+    expect(s.config().server.event_stream.heartbeat_ms).toBe(5000)
+    expect(s.published).toHaveLength(1)
   })
 
   test("a hand edit to a hostname the next start would refuse is warned about", async () => {

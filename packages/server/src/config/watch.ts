@@ -6,8 +6,14 @@
  *   formatting stay, apply live, announce `config.updated`. Nothing is written or applied on error.
  *   With no file in use, `tether.jsonc` is created in the XDG config dir (`$XDG_CONFIG_HOME/tether`,
  *   `~/.config/tether`), the last place the lookup searches, so the next start finds it too.
+ *   The file in use is never rewritten from scratch: empty or missing, the PATCH waits for it to hold a
+ *   config again (an editor's truncate-then-write), then answers `ConfigConflict`. A hand edit that lands
+ *   between the read and the write is seen by `writeAtomically` and the patch is made again on it.
  * - `start` (the watcher): a hand edit of the file while the server runs is picked up. A valid edit
  *   applies like a PATCH; an invalid one is logged with the core's message and the running config is kept.
+ *
+ * Every read goes through the core's `readConfigText`, as at start: regular files only (a FIFO is never
+ * opened, a symlink to `/dev/zero` never read), at most 1 MiB, UTF-8.
  *
  * The directory is watched, not the file: editors save by writing a new file and renaming it over the
  * old one, which a watch on the old inode would miss. Events are debounced and the content compared
@@ -19,24 +25,28 @@
  * @module
  */
 import { type FSWatcher, watch } from "node:fs"
-import { chmod, mkdir, open, readFile, realpath, rename, stat, unlink } from "node:fs/promises"
+import { realpath } from "node:fs/promises"
 import { basename, dirname, join } from "node:path"
+import { setTimeout as sleep } from "node:timers/promises"
 import {
   applyPatchToConfigText,
   type Config,
+  ConfigFileError,
   ConfigInvalid,
-  decodeConfigBytes,
   defaultConfig,
   defaultConfigDir,
   EventType,
   mergeConfigPatch,
   parseConfigText,
+  readConfigText,
   validateConfig,
 } from "@tether/core"
 import { Context, Effect, Layer } from "effect"
 import { EventBus } from "../event/bus.ts"
 import { bindRefusal, PASSWORD_ENV } from "../http/access.ts"
+import { ConfigConflict, ConfigFileConflict } from "./conflicts.ts"
 import { LiveConfig } from "./service.ts"
+import { writeAtomically } from "./write-atomically.ts"
 
 /** The file name created in the XDG config dir when no config file was in use. */
 export const CREATED_CONFIG_NAME = "tether.jsonc"
@@ -61,6 +71,11 @@ export interface ConfigFileOptions {
   readonly log?: (line: string) => void
   /** Quiet time before a file change is read, in ms. Default 100. */
   readonly debounceMs?: number
+  /**
+   * How long a PATCH waits for a config file in use that is empty or missing (an editor's
+   * truncate-then-write) to hold a config again before answering {@link ConfigConflict}, in ms. Default 1000.
+   */
+  readonly settleMs?: number
 }
 
 /** The config file and its watcher. */
@@ -69,29 +84,16 @@ export interface ConfigFile {
   path(): string | null
   /**
    * Applies a `PATCH /global/config` body; resolves with the new effective config.
-   * Rejects with `ConfigInvalid` (`file: null`) when the merged config is invalid, or with
-   * {@link ConfigFileConflict} when the file on disk is itself invalid (fix it first). Nothing changes then.
+   * Rejects with `ConfigInvalid` (`file: null`) when the merged config is invalid, with
+   * {@link ConfigFileConflict} when the file on disk is itself unusable (invalid, not UTF-8, not a regular
+   * file: fix it first), or with {@link ConfigConflict} when it stays empty or missing, or keeps
+   * changing under the PATCH (retry). Nothing changes then.
    */
   patch(patch: unknown): Promise<Config>
   /** Starts watching the file for hand edits; resolves once the watchers are attached. */
   start(): Promise<void>
   /** Stops watching; waits for a change in progress. */
   close(): Promise<void>
-}
-
-/**
- * The file on disk is not valid JSONC or not a valid config (a hand edit in progress): a PATCH cannot
- * be applied to its text. `invalid` holds the core's error naming the file and the problem.
- */
-export class ConfigFileConflict extends Error {
-  override readonly name = "ConfigFileConflict"
-  constructor(readonly invalid: ConfigInvalid) {
-    super(`${invalid.message}\nFix the config file by hand, then retry the change.`)
-  }
-
-  toJSON(): { name: string; message: string; issues: ConfigInvalid["issues"] } {
-    return { name: this.name, message: this.message, issues: this.invalid.issues }
-  }
 }
 
 /**
@@ -115,6 +117,7 @@ export class ConfigFileConflict extends Error {
 export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
   const log = options.log ?? ((line: string) => process.stderr.write(`tether: ${line}\n`))
   const debounceMs = options.debounceMs ?? 100
+  const settleMs = options.settleMs ?? 1000
   let path = options.path
   // The text last read or written: a watch event whose content equals it changes nothing.
   let lastText: string | null = null
@@ -177,37 +180,68 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
       : `${config.server.hostname} is not a loopback address and ${PASSWORD_ENV} is not set: the next start ` +
         "would refuse to listen there. Set the password in the server's environment, or keep a loopback address"
 
+  /**
+   * The text a PATCH applies to: the file's once it holds something. A file in use that is empty or
+   * missing is an editor's save in progress (or a deleted file), never a blank page: rewriting it from
+   * the defaults would lose its comments and every key it sets (and a lower retention would trim events).
+   * `null` only where a file may be created (no file was in use).
+   */
+  const readSettled = async (target: string, inUse: boolean): Promise<string | null> => {
+    const deadline = Date.now() + settleMs
+    for (;;) {
+      const text = await readForPatch(target)
+      if (!inUse || (text !== null && text.trim() !== "")) return text
+      if (Date.now() >= deadline) throw absentConflict(target, text, settleMs)
+      await sleep(SETTLE_POLL_MS)
+    }
+  }
+
   const patch = (body: unknown): Promise<Config> =>
     serial(async () => {
       const merged = validateConfig(mergeConfigPatch(options.live.current(), body), null)
       // Valid in itself, but the next start would refuse to listen there: say so now, not at that start.
       const refusal = nextStartRefusal(merged)
       if (refusal !== null) throw new ConfigInvalid(null, [{ path: "server.hostname", message: refusal }])
+      const inUse = path !== null
       const target = path ?? join(defaultConfigDir(options.env ?? process.env), CREATED_CONFIG_NAME)
-      const before = await readIfExists(target).catch((error: unknown) => {
-        // Not UTF-8 on disk: the file is at fault, not the patch.
-        throw error instanceof ConfigInvalid ? new ConfigFileConflict(error) : error
-      })
-      noteFileAddress(before, target)
-      let text: string
-      try {
-        text = applyPatchToConfigText(before ?? "", body, target)
-      } catch (error) {
-        if (!(error instanceof ConfigInvalid)) throw error
-        // The patch itself was valid against the running config, so the file on disk is at fault.
-        throw before === null ? error : new ConfigFileConflict(error)
+      // Read, edit, and write only if the file still holds what was read (`writeAtomically` checks it
+      // with no gap left); else the edit is made again on what the file holds now, so a hand edit made
+      // meanwhile is kept.
+      for (let attempt = 1; ; attempt++) {
+        const before = await readSettled(target, inUse)
+        noteFileAddress(before, target)
+        let text: string
+        try {
+          text = applyPatchToConfigText(before ?? "", body, target)
+        } catch (error) {
+          if (!(error instanceof ConfigInvalid)) throw error
+          // The patch itself was valid against the running config, so the file on disk is at fault.
+          throw before === null ? error : new ConfigFileConflict(error)
+        }
+        if (before === null) text = `${NEW_FILE_HEADER}${text}`
+        const fileConfig = parseConfigText(text, target)
+        const written = await writeAtomically(target, text, before).catch((error: unknown) => {
+          throw error instanceof ConfigFileError || error instanceof ConfigInvalid
+            ? new ConfigFileConflict(error)
+            : error
+        })
+        if (written) {
+          // Set after the write: the watcher's read is queued behind this task, so it sees the new text.
+          lastText = text
+          if (path === null) {
+            path = target
+            log(`created ${target} (no config file was in use)`)
+            if (watching !== null) watching = watchFile()
+          }
+          return applyLive(fileConfig, "PATCH /global/config")
+        }
+        if (attempt >= MAX_WRITE_ATTEMPTS) {
+          throw new ConfigConflict(
+            target,
+            `The config file ${target} changed each time this PATCH was about to write it (${attempt} times); nothing was written. Retry the change.`,
+          )
+        }
       }
-      if (before === null) text = `${NEW_FILE_HEADER}${text}`
-      const fileConfig = parseConfigText(text, target)
-      await writeAtomically(target, text)
-      // Set after the write: the watcher's read is queued behind this task, so it sees the new text.
-      lastText = text
-      if (path === null) {
-        path = target
-        log(`created ${target} (no config file was in use)`)
-        if (watching !== null) watching = watchFile()
-      }
-      return applyLive(fileConfig, "PATCH /global/config")
     })
 
   const reload = (): Promise<void> =>
@@ -218,7 +252,8 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
       try {
         text = await readIfExists(file)
       } catch (error) {
-        if (!(error instanceof ConfigInvalid)) throw error
+        // Not UTF-8, a FIFO, a device, a symlink to /dev/zero: refused by the same reader as at start.
+        if (!(error instanceof ConfigInvalid || error instanceof ConfigFileError)) throw error
         log(`${error.message}\n  The edit was not applied; the running config is kept.`)
         return
       }
@@ -302,48 +337,42 @@ const addressOf = (config: Config): string => `${config.server.hostname}:${confi
 const NEW_FILE_HEADER =
   "// Tether config, created by PATCH /global/config. Every key: `tether config schema`.\n"
 
-/** The file's text, decoded strictly as `loadConfig` does (non-UTF-8 → `ConfigInvalid`); `null` when absent. */
-const readIfExists = async (file: string): Promise<string | null> => {
-  let bytes: Uint8Array
-  try {
-    bytes = await readFile(file)
-  } catch (error) {
-    if (typeof error === "object" && error !== null && "code" in error && error.code === "ENOENT") return null
-    throw error
-  }
-  return decodeConfigBytes(bytes, file)
-}
+// How often a PATCH looks again at an empty or missing config file while it waits for it to settle.
+const SETTLE_POLL_MS = 25
+// Each attempt re-reads the file; past this many hand edits in a row, the PATCH gives up with a 409.
+const MAX_WRITE_ATTEMPTS = 5
 
 /**
- * Replaces a file's content atomically: readers see the old file or the new one, never half of it.
- * A symlink is followed (its target is replaced, the link stays); the file keeps its mode.
+ * The file's text through the core's reader (as `loadConfig` reads it: regular files only, at most
+ * 1 MiB, UTF-8); `null` when nothing is there.
  */
-export const writeAtomically = async (file: string, text: string): Promise<void> => {
-  const target = await realpath(file).catch(() => file)
-  await mkdir(dirname(target), { recursive: true })
-  const mode = await stat(target).then(
-    (s) => s.mode & 0o777,
-    () => 0o644,
-  )
-  const temp = join(
-    dirname(target),
-    `.${basename(target)}.${process.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`,
-  )
-  const handle = await open(temp, "wx", mode)
+const readIfExists = async (file: string): Promise<string | null> => {
   try {
-    await handle.writeFile(text, "utf8")
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-  try {
-    await chmod(temp, mode)
-    await rename(temp, target)
+    return await readConfigText(file)
   } catch (error) {
-    await unlink(temp).catch(() => {})
+    if (error instanceof ConfigFileError && error.missing) return null
     throw error
   }
 }
+
+/** {@link readIfExists} for a PATCH: a file that cannot be used as it is is a conflict, not a failure. */
+const readForPatch = (file: string): Promise<string | null> =>
+  readIfExists(file).catch((error: unknown) => {
+    throw error instanceof ConfigInvalid || error instanceof ConfigFileError
+      ? new ConfigFileConflict(error)
+      : error
+  })
+
+const absentConflict = (file: string, text: string | null, waitedMs: number): ConfigConflict =>
+  new ConfigConflict(
+    file,
+    text === null
+      ? `The config file ${file} does not exist (it is the file in use). A PATCH does not recreate it from the ` +
+          "defaults, which would lose its comments and every key it set: put the file back, then retry the change."
+      : `The config file ${file} is empty (still after ${waitedMs} ms). A PATCH does not rewrite it from the ` +
+          "defaults, which would lose its comments and every key it set: if an editor is saving it, retry the " +
+          "change; to start over, write {} to it.",
+  )
 
 /**
  * The server's config file keeper as a service: watching from start, closed with the server.
@@ -367,7 +396,7 @@ export class ConfigWatch extends Context.Service<ConfigWatch, ConfigFile>()("@te
       const bus = yield* EventBus
       const file = makeConfigFile({
         live: { current: live.current, set: (next) => Effect.runPromise(live.set(next)) },
-        publish: (input) => Effect.runPromise(bus.publish(input)),
+        publish: (input) => Effect.runPromise(bus.announce(input)),
         path: live.path,
       })
       // Attached before the server listens: an edit made right after the listening line is seen.

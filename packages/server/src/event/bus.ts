@@ -15,7 +15,7 @@ import { faults } from "../fault/switch.ts"
 import { durableFrame } from "../stream/frame.ts"
 import { EventInvalid } from "./errors.ts"
 import { EventLog, type EventLogError, type LoggedEvent } from "./log.ts"
-import { maxEventBytes, prepareEvent } from "./publish-input.ts"
+import { maxEventBytes, type PrepareOptions, prepareEvent } from "./publish-input.ts"
 
 /** A stored event, ready to send: `frame` is its complete SSE frame, shared by every connection. */
 export interface PublishedEvent {
@@ -37,6 +37,14 @@ export interface EventBusShape {
    * and then delivered. Resolves once the event is in the log.
    */
   readonly publish: (input: unknown) => Effect.Effect<PublishedEvent, EventInvalid | EventLogError>
+  /**
+   * Publishes one of the server's own durable events (`config.updated`), whose types `publish` refuses
+   * so that no publisher can forge them. Otherwise the same as `publish`.
+   */
+  readonly announce: (input: {
+    readonly type: string
+    readonly properties: object
+  }) => Effect.Effect<PublishedEvent, EventInvalid | EventLogError>
   /** Adds a listener; returns the function that removes it. */
   readonly subscribe: (listener: BusListener) => () => void
   /**
@@ -121,10 +129,10 @@ export class EventBus extends Context.Service<EventBus, EventBusShape>()("@tethe
       })
       if (following !== undefined) yield* Effect.addFinalizer(() => Effect.sync(following.stop))
 
-      const publish = Effect.fn("EventBus.publish")(function* (input: unknown) {
+      const publishAs = Effect.fn("EventBus.publish")(function* (input: unknown, options: PrepareOptions) {
         const limit = maxEventBytes(config.current().server.event_stream.max_buffered_bytes)
         const prepared = yield* Effect.try({
-          try: () => prepareEvent(input, limit),
+          try: () => prepareEvent(input, limit, options),
           catch: (error) =>
             error instanceof EventInvalid ? error : new EventInvalid({ message: String(error) }),
         })
@@ -152,7 +160,8 @@ export class EventBus extends Context.Service<EventBus, EventBusShape>()("@tethe
       })
 
       return EventBus.of({
-        publish,
+        publish: (input) => publishAs(input, {}),
+        announce: (input) => publishAs(input, { builtin: true }),
         subscribe: (listener) => {
           listeners.add(listener)
           return () => {

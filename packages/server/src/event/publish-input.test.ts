@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import { EventInvalid } from "./errors.ts"
+import { loneSurrogateAt } from "./json-scan.ts"
 import { MAX_EVENT_BYTES, maxEventBytes, prepareEvent } from "./publish-input.ts"
 
 const refusal = (input: unknown, limit = 1024): string => {
@@ -68,5 +69,73 @@ describe("prepareEvent", () => {
       message: "type: expected a non-empty string, got 42",
       issues: [{ path: "type", message: "type: expected a non-empty string, got 42" }],
     })
+  })
+
+  test("refuses every built-in type, config.updated included, unless the server publishes it", () => {
+    expect(refusal({ type: "config.updated", properties: { config: {}, changed: [] } })).toMatch(
+      /type: "config.updated" is reserved for the server's own events.*"myapp.config.updated"/,
+    )
+    expect(refusal({ type: "server.resync" })).toMatch(/reserved/)
+    expect(refusal({ type: "server.anything.new" })).toMatch(/reserved/)
+    expect(
+      prepareEvent({ type: "config.updated", properties: { changed: [] } }, 1024, { builtin: true }),
+    ).toEqual({
+      type: "config.updated",
+      properties: '{"changed":[]}',
+    })
+    // Only the exact built-in names: a type of one's own that merely starts alike is fine.
+    expect(prepareEvent({ type: "config.updated.mine" }, 1024).type).toBe("config.updated.mine")
+  })
+
+  test("refuses strings that are not well-formed Unicode, naming the field: type, values and keys", () => {
+    const issueOf = (input: unknown) => {
+      try {
+        prepareEvent(input, 1024)
+      } catch (error) {
+        expect(error).toBeInstanceOf(EventInvalid)
+        const json = (error as EventInvalid).toJSON()
+        return { path: json.issues?.[0]?.path, message: json.message }
+      }
+      throw new Error("expected a refusal")
+    }
+    const type = issueOf({ type: "a\ud800" })
+    expect(type.path).toBe("type")
+    expect(type.message).toMatch(/^type: is not well-formed Unicode: a lone surrogate \\ud800 at index 1/)
+    expect(issueOf({ type: "x", properties: { user: { names: ["ok", "b\udfff"] } } })).toEqual({
+      path: "properties.user.names[1]",
+      message: expect.stringMatching(/lone surrogate \\udfff at index 1/),
+    })
+    const key = issueOf({ type: "x", properties: { user: { "k\udc00": 1 } } })
+    expect(key.path).toBe("properties.user")
+    expect(key.message).toMatch(/^properties.user: the key "k\\udc00" is not well-formed Unicode/)
+    // The message itself is well-formed, so the 400 body carries it unchanged.
+    expect(loneSurrogateAt(key.message)).toBe(-1)
+    // A lone surrogate made by a toJSON is seen too: what is checked is what would be stored.
+    expect(issueOf({ type: "x", properties: { when: { toJSON: () => "\ud800" } } }).path).toBe(
+      "properties.when",
+    )
+    // Valid pairs, and text that merely reads like an escape, pass.
+    expect(prepareEvent({ type: "emoji.😀", properties: { s: "😀", t: "\\ud800" } }, 1024).type).toBe(
+      "emoji.😀",
+    )
+  })
+
+  test("refuses nesting deeper than 64 levels, naming the limit and the depth", () => {
+    const nested = (levels: number): Record<string, unknown> => {
+      let value: Record<string, unknown> = {}
+      for (let i = 1; i < levels; i++) value = { a: value }
+      return value
+    }
+    expect(prepareEvent({ type: "x", properties: nested(64) }, 100_000).type).toBe("x")
+    expect(refusal({ type: "x", properties: nested(65) }, 100_000)).toBe(
+      "properties: nested 65 levels deep, over the limit of 64 levels",
+    )
+    let deep: unknown = 1
+    for (let i = 0; i < 10_000; i++) deep = [deep]
+    expect(refusal({ type: "x", properties: { deep } }, 100_000)).toBe(
+      "properties: nested 10001 levels deep, over the limit of 64 levels",
+    )
+    // Brackets inside strings are text, not nesting.
+    expect(prepareEvent({ type: "x", properties: { s: "[[[[".repeat(100) } }, 100_000).type).toBe("x")
   })
 })

@@ -4,15 +4,28 @@
  *
  * @module
  */
+import { EventType } from "@tether/core"
 import { EventInvalid } from "./errors.ts"
+import { findLoneSurrogate, loneSurrogateAt, MAX_NESTING, scanJson } from "./json-scan.ts"
 
 /** The largest `properties` JSON accepted by default (it is also capped by the slow-client bound). */
 export const MAX_EVENT_BYTES = 256 * 1024
 
-/** Types the server emits itself; a publisher may not forge them. */
+/**
+ * Types the server emits itself; a publisher may not forge them: every `server.*` type, and each
+ * built-in type outside that prefix (`config.updated`: a forged one would show clients a config the
+ * server does not have).
+ */
 const RESERVED_PREFIX = "server."
+const RESERVED_TYPES: ReadonlySet<string> = new Set(Object.values(EventType))
 const MAX_TYPE_LENGTH = 200
 const ALLOWED_KEYS = new Set(["type", "properties"])
+
+/** Who publishes: the server may publish its own built-in types (`config.updated`), nobody else may. */
+export interface PrepareOptions {
+  /** Allow the built-in types (default `false`). */
+  readonly builtin?: boolean
+}
 
 /** A checked publish: the type and the properties' JSON text. */
 export interface PreparedEvent {
@@ -28,7 +41,10 @@ export const maxEventBytes = (maxBufferedBytes: number): number =>
   Math.min(MAX_EVENT_BYTES, Math.floor(maxBufferedBytes / 4))
 
 /**
- * Validates `{type, properties?}` and serialises `properties` to JSON. Throws `EventInvalid`.
+ * Validates `{type, properties?}` and serialises `properties` to JSON. Throws `EventInvalid`: for a
+ * reserved type (`server.*`, `config.updated`) unless `options.builtin`, for strings (type, keys,
+ * values) that are not well-formed Unicode, for nesting deeper than 64 levels, for what JSON cannot
+ * carry and for properties over `maxBytes`.
  *
  * @example
  * ```ts
@@ -36,7 +52,11 @@ export const maxEventBytes = (maxBufferedBytes: number): number =>
  * prepareEvent({ type: "build.done", properties: { ok: true } }, 1024) // { type: "build.done", properties: '{"ok":true}' }
  * ```
  */
-export const prepareEvent = (input: unknown, maxBytes: number): PreparedEvent => {
+export const prepareEvent = (
+  input: unknown,
+  maxBytes: number,
+  options: PrepareOptions = {},
+): PreparedEvent => {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw invalid(`expected an object {"type": string, "properties"?: object}, got ${describe(input)}`)
   }
@@ -60,9 +80,18 @@ export const prepareEvent = (input: unknown, maxBytes: number): PreparedEvent =>
   if (/[\u0000-\u001f\u007f]/.test(type)) {
     throw invalid(`type: control characters are not allowed, got ${JSON.stringify(type)}`, "type")
   }
-  if (type.startsWith(RESERVED_PREFIX)) {
+  const surrogate = loneSurrogateAt(type)
+  if (surrogate !== -1) {
+    throw invalid(`type: ${notWellFormed(type, surrogate)}`, "type")
+  }
+  if (options.builtin !== true && (type.startsWith(RESERVED_PREFIX) || RESERVED_TYPES.has(type))) {
     throw invalid(
-      `type: "${RESERVED_PREFIX}*" types are reserved for the server's own events, got "${type}"`,
+      `type: "${type}" is reserved for the server's own events (every "${RESERVED_PREFIX}*" type and ${[
+        ...RESERVED_TYPES,
+      ]
+        .filter((reserved) => !reserved.startsWith(RESERVED_PREFIX))
+        .map((reserved) => `"${reserved}"`)
+        .join(", ")}); publish under a name of your own, e.g. "myapp.${type}"`,
       "type",
     )
   }
@@ -88,12 +117,36 @@ export const prepareEvent = (input: unknown, maxBytes: number): PreparedEvent =>
       "properties",
     )
   }
+  const scan = scanJson(json)
+  if (scan.depth > MAX_NESTING) {
+    throw invalid(
+      `properties: nested ${scan.depth} levels deep, over the limit of ${MAX_NESTING} levels`,
+      "properties",
+    )
+  }
+  if (scan.loneSurrogate) {
+    // Rare: parse back (at most 64 levels deep now) to name the string at fault.
+    const found = findLoneSurrogate(JSON.parse(json), "properties")
+    if (found !== undefined) {
+      const at = loneSurrogateAt(found.text)
+      throw invalid(
+        found.key
+          ? `${found.path}: the key ${JSON.stringify(found.text)} ${notWellFormed(found.text, at)}`
+          : `${found.path}: ${notWellFormed(found.text, at)}`,
+        found.path,
+      )
+    }
+  }
   const bytes = Buffer.byteLength(json, "utf8")
   if (bytes > maxBytes) {
     throw invalid(`properties are ${bytes} bytes of JSON, over the limit of ${maxBytes} bytes`, "properties")
   }
   return { type, properties: json }
 }
+
+/** Why a string with a lone surrogate at `at` is refused (the log stores UTF-8, which cannot hold one). */
+const notWellFormed = (text: string, at: number): string =>
+  `is not well-formed Unicode: a lone surrogate \\u${text.charCodeAt(at).toString(16)} at index ${at} (strings are stored as UTF-8, which cannot carry it)`
 
 /** A refusal of the whole input, or (with `path`) of one field. */
 const invalid = (message: string, path?: string) =>

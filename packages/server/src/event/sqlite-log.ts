@@ -12,6 +12,12 @@
  * mint the same id. A new file's sequence starts at its creation time (`initialSequence`). `meta.trimmed_through` remembers the newest id ever trimmed: a client that saw it
  * (or later) lost nothing; a client before it must resync.
  *
+ * Failures underneath (see `store-health.ts`): an append is acknowledged only while the paths still
+ * name the files this connection writes (a deleted or replaced file would lose it at the next start).
+ * The readiness probe also fails on that, on damaged pages (found by `quick_check` at open or by any
+ * later call), on a nearly full disk and while the latest append failed: a probe's one small write
+ * can still fit where a real event no longer does.
+ *
  * @module
  */
 import { Database } from "bun:sqlite"
@@ -25,6 +31,7 @@ import {
   type ResumePoint,
 } from "./log-shape.ts"
 import { compareSequenceIds, formatSequenceId, initialSequence, parseSequenceId } from "./sequence-id.ts"
+import { damageOf, freeBytes, isDamage, MIN_FREE_BYTES, watchFiles } from "./store-health.ts"
 
 interface Row {
   readonly seq: number
@@ -90,15 +97,32 @@ export const makeSqliteLog = (
     setTrimmed.run(start)
   }).immediate()
 
+  // Every call since checks these (the WAL exists from the first transaction above on).
+  const files = watchFiles([file, `${file}-wal`])
+  let damage = damageOf(db)
+  if (damage !== undefined) console.error(`tether: the event log ${file} is damaged: ${damage}`)
+  // Why the newest append failed, until one succeeds.
+  let appendFailure: string | undefined
+
   const attempt = <A>(what: string, f: () => A): Effect.Effect<A, EventLogError> =>
     Effect.try({
       try: f,
-      catch: (cause) =>
-        new EventLogError({
-          message: `Event log ${what} failed (${file}): ${cause instanceof Error ? cause.message : String(cause)}`,
-          cause,
-        }),
+      catch: (cause) => {
+        const reason = cause instanceof Error ? cause.message : String(cause)
+        if (damage === undefined && isDamage(cause)) {
+          damage = reason
+          console.error(`tether: the event log ${file} is damaged: ${damage}`)
+        }
+        return new EventLogError({ message: `Event log ${what} failed (${file}): ${reason}`, cause })
+      },
     })
+
+  const assertInPlace = (): void => {
+    const moved = files.moved()
+    if (moved !== undefined) {
+      throw new Error(`${moved}; nothing written now would survive a restart. Restart the server.`)
+    }
+  }
 
   // The test-only read fault (see fault/switch.ts); never true otherwise.
   const readFault = (): void => {
@@ -117,13 +141,35 @@ export const makeSqliteLog = (
     kind: "sqlite",
     append: (event: NewEvent) =>
       attempt("append", () => {
-        if (faults.active("store-fail")) throw new Error("TEST FAULT store-fail")
-        const row = insert.get(event.type, event.time, event.properties)
-        if (row === null) throw new Error("INSERT returned no row")
-        return { id: formatSequenceId(row.seq), ...event }
+        try {
+          if (faults.active("store-fail")) throw new Error("TEST FAULT store-fail")
+          const row = insert.get(event.type, event.time, event.properties)
+          if (row === null) throw new Error("INSERT returned no row")
+          // After the insert: a file deleted before it (or during it) is seen before the 202.
+          assertInPlace()
+          appendFailure = undefined
+          return { id: formatSequenceId(row.seq), ...event }
+        } catch (error) {
+          appendFailure = error instanceof Error ? error.message : String(error)
+          throw error
+        }
       }),
     probe: attempt("probe write", () => {
       if (faults.active("store-fail")) throw new Error("TEST FAULT store-fail")
+      assertInPlace()
+      if (damage !== undefined) {
+        throw new Error(
+          `the file is damaged (${damage}); replays across the damage end in server.resync. Stop the server, then move the file away or repair it (sqlite3 .recover)`,
+        )
+      }
+      const free = freeBytes(file)
+      if (free < MIN_FREE_BYTES) {
+        throw new Error(
+          `only ${free} bytes are free on its disk, under the ${MIN_FREE_BYTES} a publish may need`,
+        )
+      }
+      if (appendFailure !== undefined)
+        throw new Error(`the latest publish could not be stored: ${appendFailure}`)
       setProbe.run(Date.now())
     }),
     resume: (requested) =>

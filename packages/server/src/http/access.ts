@@ -4,6 +4,7 @@
  * In order, for every request:
  * 1. `Host` must be the bound address, a loopback name (`localhost`, `127.0.0.1`, `[::1]`) or one of
  *    `server.allowed_hosts`, with any port; else 403 (a DNS-rebinding page reaches us under its own name).
+ *    More than one `Host` header: 400.
  * 2. An `Origin` must be the server's own or one of `server.cors`; else 403. Allowed cross-origin
  *    requests get CORS headers; their preflights (`OPTIONS` + `Access-Control-Request-Method`) are
  *    answered here with 204, before authentication (browsers never send credentials on a preflight).
@@ -145,6 +146,10 @@ export const createAccess = (options: AccessOptions): Access => {
       const r = current()
       const host = (request.headers.get("host") ?? "").toLowerCase()
       if (host === "") return fail(403, "HostNotAllowed", NO_HOST_MESSAGE)
+      // Bun joins repeated headers with ", ", and no host name contains a comma: this is two Host
+      // headers. RFC 9112 §3.2 asks for 400: a proxy and we could each read a different one, and the
+      // allow-list would vouch for the harmless one (`Host: localhost:1` + `Host: evil.com`).
+      if (host.includes(",")) return fail(400, "HostNotAllowed", TWO_HOSTS_MESSAGE)
       if (!r.hosts.has(hostName(host))) {
         return fail(
           403,
@@ -268,6 +273,53 @@ export const bindRefusal = (hostname: string, password: string | undefined): str
     `  or bind a loopback address: --hostname 127.0.0.1`
   )
 }
+
+/** The longest password accepted: far below any header or URL limit on the way. */
+export const MAX_PASSWORD_LENGTH = 1024
+
+/**
+ * What a password may contain, said once for the start refusal, the README and the SDK: printable
+ * ASCII (space to `~`), 1 to {@link MAX_PASSWORD_LENGTH} characters, no space at either end.
+ */
+export const PASSWORD_RULE =
+  `printable ASCII characters (space to "~"), at most ${MAX_PASSWORD_LENGTH} of them, ` +
+  "with no space at the start or end"
+
+/**
+ * Why `password` cannot be the server's password, or `null` when it can (or is unset: `undefined`/`""`).
+ * Each documented way to send it must carry it unchanged: `fetch` refuses a header character above
+ * U+00FF, clients disagree on how U+0080–U+00FF travel in a header (curl sends UTF-8, browsers Latin-1),
+ * and HTTP strips spaces around a header value. Basic (base64) and `?token=` (percent-encoded) carry
+ * anything; Bearer carries printable ASCII only, so that is the rule. The message never repeats the
+ * password: it names the first offending position.
+ *
+ * @example
+ * ```ts
+ * import { passwordRefusal } from "./access.ts"
+ * passwordRefusal("correct horse") // null
+ * passwordRefusal("café") // "TETHER_SERVER_PASSWORD is not usable: character 4 is not printable ASCII; …"
+ * ```
+ */
+export const passwordRefusal = (password: string | undefined): string | null => {
+  if (password === undefined || password === "") return null
+  let problem: string | null = null
+  if (password.length > MAX_PASSWORD_LENGTH) problem = `it is ${password.length} characters long`
+  else if (password.startsWith(" ") || password.endsWith(" "))
+    problem = `it ${password.startsWith(" ") ? "starts" : "ends"} with a space (HTTP strips it from a header)`
+  else {
+    const bad = /[^\x20-\x7e]/.exec(password)
+    if (bad !== null) problem = `character ${bad.index + 1} is not printable ASCII`
+  }
+  return problem === null
+    ? null
+    : `refusing to start: ${PASSWORD_ENV} is not usable: ${problem}.\n` +
+        `  A password is ${PASSWORD_RULE}, so that every client can send it as ` +
+        `"Authorization: Bearer <password>", HTTP Basic or "?token=<password>".`
+}
+
+/** The answer to a request with more than one Host header. */
+const TWO_HOSTS_MESSAGE =
+  "The request has more than one Host header (or a Host with a comma); send exactly one Host."
 
 /** The answer to a request without a Host header (HTTP/1.1 requires one). */
 export const NO_HOST_MESSAGE = "The request has no Host header."

@@ -14,7 +14,14 @@ import { EventBus } from "../event/bus.ts"
 import { EventLog } from "../event/log.ts"
 import { Readiness } from "../health/service.ts"
 import { EventStreams } from "../stream/service.ts"
-import { accessMiddleware, bindRefusal, createAccess, NO_HOST_MESSAGE, PASSWORD_ENV } from "./access.ts"
+import {
+  accessMiddleware,
+  bindRefusal,
+  createAccess,
+  NO_HOST_MESSAGE,
+  PASSWORD_ENV,
+  passwordRefusal,
+} from "./access.ts"
 import type { AppServices, Middleware, RequestContext } from "./context.ts"
 import { errorResponse } from "./json.ts"
 import { composePipeline } from "./pipeline.ts"
@@ -84,7 +91,8 @@ const make = Effect.fnUntraced(function* (options: ListenOptions) {
     appDir: options.appDir === undefined ? resolveAppDir() : options.appDir,
   }
   // The request pipeline, in order; access control goes first.
-  const refusal = bindRefusal(options.hostname, process.env[PASSWORD_ENV])
+  const password = process.env[PASSWORD_ENV]
+  const refusal = passwordRefusal(password) ?? bindRefusal(options.hostname, password)
   if (refusal !== null) return yield* new ListenError({ message: refusal })
   let bound = { hostname: options.hostname, port: options.port }
   const middleware: Middleware[] = [

@@ -4,8 +4,8 @@
  *
  * This is the per-event, per-connection hot path, so it is plain JavaScript with no Effect in it:
  * a fan-out to 10 000 connections calls `deliver` 10 000 times per event, and an Effect run per call
- * (fiber, scheduler, allocation) would cost more than the write itself (issue 8 measured an Effect
- * stream per connection at several times the floor's latency and 36 KiB per connection). Effect owns
+ * (fiber, scheduler, allocation) would cost more than the write itself (the "effect-stream" rows of
+ * docs/BENCHMARKS.md measure an Effect stream per connection against this design). Effect owns
  * the lifecycle around it instead: the server scope closes every connection, the heartbeat is one
  * scheduled fiber for all of them.
  *

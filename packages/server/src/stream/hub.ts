@@ -6,8 +6,8 @@
  * (`setImmediate`), joined once into one chunk for every connection. Under light load a turn holds one
  * event, so nothing changes but a sub-millisecond hop. Under overload, publishes pile up while a
  * fan-out runs, and the next fan-out writes them as one chunk per connection instead of one per event:
- * the bench (issue 8, 10 000 subscribers × 50/s) profiled 82 % of the server in Bun's per-chunk socket
- * copy when every event was its own write, because on a reading client the socket never pushes back
+ * profiled at high fan-out (docs/BENCHMARKS.md has the figures), Bun's per-chunk socket copy dominated
+ * the server when every event was its own write, because on a reading client the socket never pushes back
  * and `connection.ts`'s backpressure batching never starts.
  *
  * @module

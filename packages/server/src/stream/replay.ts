@@ -44,7 +44,7 @@ export interface StreamStart {
  *
  * Resolves once the first frames are queued (`null`), or with the error that kept the log from being
  * read before any frame went out: the connection is then ended and the caller answers 503 instead.
- * Why before: `server.connected` is a frame, and every frame resets the client's backoff (DESIGN), so
+ * Why before: `server.connected` is a frame, and every frame resets a client's backoff (docs/protocol.md), so
  * a stream opened and then dropped for a failing log would bring every client back every 500 ms.
  * A failure later (a replay page) ends the connection; the client resumes from what it got.
  */
@@ -110,8 +110,24 @@ const run = async (
     let after = point.after
     connection.lastId = after
     while (connection.closedBy === null) {
-      const page = await Effect.runPromise(log.readAfter(after, REPLAY_PAGE))
+      const page = await Effect.runPromise(log.readAfter(after, REPLAY_PAGE)).catch((error: unknown) => {
+        // Unreadable (damaged pages): ending the stream would bring the client back to the same page
+        // forever, live events never reaching it. A resync tells it to refetch, and the stream goes on.
+        start.warn(
+          `tether: a replay could not read the event log after ${after}, sending server.resync: ${error instanceof Error ? error.message : String(error)}`,
+        )
+        return null
+      })
       if (connection.closedBy !== null) return
+      if (page === null) {
+        const oldest = await Effect.runPromise(log.oldest).catch(() => null)
+        if (connection.closedBy !== null) return
+        connection.send(ephemeralFrame(EventType.Resync, { requested: after, oldest }, Date.now()))
+        const through = newest !== null && log.compare(newest, after) > 0 ? newest : after
+        connection.lastId = through
+        connection.settle(through, log.compare, true)
+        return
+      }
       // Retention runs while a replay waits for its client, and may have trimmed events right after
       // `after`: the page would then start past a hole. Checked after the read: trimming only moves
       // forward, so `after` still resumable now means it was when the page was read.

@@ -25,6 +25,13 @@ export interface Exited {
   readonly stderr: string
 }
 
+/** An environment in which no config or data dir of the machine is found: everything under `dir`. */
+export const isolatedEnv = (dir: string): Record<string, string | undefined> => ({
+  XDG_CONFIG_HOME: join(dir, "xdg-config"),
+  XDG_DATA_HOME: join(dir, "xdg-data"),
+  TETHER_CONFIG: undefined,
+})
+
 const live = new Set<Subprocess>()
 
 /** Kills every process this module started that still runs. */

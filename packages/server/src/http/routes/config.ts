@@ -6,15 +6,16 @@
  * config file in use and applied live; open streams follow without reconnecting, and a
  * `config.updated` event announces `{config, changed}`. Answers 200 with the new effective config.
  *
- * Errors change nothing: 400 `ConfigInvalid` with `issues` for an invalid result, 400 for a body that
- * is not a JSON object, 400 `PayloadTooLarge` past the body limit, 409 `ConfigFileConflict` when the file on disk is
- * itself invalid (a hand edit in progress).
+ * Errors change nothing: 400 `ConfigInvalid` with `issues` for an invalid result (a value nested
+ * however deep included), 400 for a body that is not a JSON object, 400 `PayloadTooLarge` past the body limit, 409
+ * `ConfigFileConflict` when the file on disk is itself unusable (invalid, not UTF-8, not a regular file),
+ * 409 `ConfigConflict` when it stays empty or missing, or keeps changing under the PATCH (retry).
  *
  * @module
  */
 import { ConfigInvalid } from "@tether/core"
+import { ConfigConflict, ConfigFileConflict } from "../../config/conflicts.ts"
 import type { ConfigFile } from "../../config/watch.ts"
-import { ConfigFileConflict } from "../../config/watch.ts"
 import { HttpError, MAX_BODY_BYTES, readJsonObject } from "../access.ts"
 import type { Handler } from "../context.ts"
 
@@ -46,7 +47,7 @@ export const patchConfigRoute =
     } catch (error) {
       if (error instanceof HttpError) return error.toResponse()
       if (error instanceof ConfigInvalid) return Response.json({ error: error.toJSON() }, { status: 400 })
-      if (error instanceof ConfigFileConflict)
+      if (error instanceof ConfigFileConflict || error instanceof ConfigConflict)
         return Response.json({ error: error.toJSON() }, { status: 409 })
       const message = error instanceof Error ? error.message : String(error)
       console.error(`tether: PATCH /global/config failed: ${message}`)

@@ -1,5 +1,5 @@
 /**
- * `GET /global/event`: the live event stream (see the wire format in DESIGN.md).
+ * `GET /global/event`: the live event stream (its wire format: docs/protocol.md).
  * Everything per event happens in `stream/connection.ts`; this handler only decodes the resume point.
  *
  * @module

@@ -1,0 +1,144 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test"
+import { spawnSync } from "node:child_process"
+import {
+  chmodSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { ConfigFileError } from "@tether/core"
+import { deviceNode } from "../../test/helpers/device-node.ts"
+import { exchangePaths } from "./exchange.ts"
+import { writeAtomically } from "./write-atomically.ts"
+
+let dir: string
+let file: string
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "tether-write-"))
+  file = join(dir, "tether.jsonc")
+})
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true })
+})
+
+/** Temp files left in the directory (there must never be any). */
+const leftovers = (): string[] => readdirSync(dir).filter((name) => name.endsWith(".tmp"))
+
+const refusal = async (path: string): Promise<ConfigFileError> => {
+  const error = await writeAtomically(path, "{}\n", null).catch((e: unknown) => e)
+  expect(error).toBeInstanceOf(ConfigFileError)
+  return error as ConfigFileError
+}
+
+/** An exchange that first lets `edit` run, as a hand edit landing after the last look would. */
+const editThenExchange =
+  (edit: () => void) =>
+  (a: string, b: string): boolean => {
+    edit()
+    edit = () => {}
+    return exchangePaths(a, b)
+  }
+
+const saveByRename = (text: string) => (): void => {
+  writeFileSync(join(dir, "saved"), text)
+  renameSync(join(dir, "saved"), file)
+}
+
+describe("writeAtomically", () => {
+  test("the exchange works on this machine's file system (else only the fallback below is exercised)", () => {
+    writeFileSync(join(dir, "a"), "A")
+    writeFileSync(join(dir, "b"), "B")
+    expect(exchangePaths(join(dir, "a"), join(dir, "b"))).toBe(true)
+    expect(readFileSync(join(dir, "a"), "utf8")).toBe("B")
+    expect(exchangePaths(join(dir, "a"), join(dir, "missing"))).toBe(false)
+    expect(readFileSync(join(dir, "a"), "utf8")).toBe("B")
+  })
+
+  test("replaces the content, keeps the mode; through a symlink, replaces the target and keeps the link", async () => {
+    writeFileSync(file, "{}\n")
+    chmodSync(file, 0o600)
+    expect(await writeAtomically(file, '{ "server": {} }\n', "{}\n")).toBe(true)
+    expect(readFileSync(file, "utf8")).toBe('{ "server": {} }\n')
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    symlinkSync(file, join(dir, "link.jsonc"))
+    expect(await writeAtomically(join(dir, "link.jsonc"), "{}\n", '{ "server": {} }\n')).toBe(true)
+    expect(lstatSync(join(dir, "link.jsonc")).isSymbolicLink()).toBe(true)
+    expect(readFileSync(file, "utf8")).toBe("{}\n")
+    expect(leftovers()).toEqual([])
+  })
+
+  test("creates a file where none is; not over one created since", async () => {
+    expect(await writeAtomically(file, "{}\n", null)).toBe(true)
+    expect(readFileSync(file, "utf8")).toBe("{}\n")
+    expect(await writeAtomically(file, "new\n", null)).toBe(false)
+    expect(readFileSync(file, "utf8")).toBe("{}\n")
+    expect(leftovers()).toEqual([])
+  })
+
+  test("a file that no longer holds what was read: nothing replaced", async () => {
+    writeFileSync(file, "{} // edited by hand\n")
+    expect(await writeAtomically(file, "patched\n", "{}\n")).toBe(false)
+    expect(readFileSync(file, "utf8")).toBe("{} // edited by hand\n")
+    expect(leftovers()).toEqual([])
+  })
+
+  test("a save by rename after the last look: put back in place, nothing lost", async () => {
+    writeFileSync(file, "{}\n")
+    const exchange = editThenExchange(saveByRename("{} // saved by rename\n"))
+    expect(await writeAtomically(file, "patched\n", "{}\n", exchange)).toBe(false)
+    expect(readFileSync(file, "utf8")).toBe("{} // saved by rename\n")
+    expect(leftovers()).toEqual([])
+  })
+
+  test("an in-place write of the same length after the last look: put back in place, nothing lost", async () => {
+    writeFileSync(file, "{} // first\n")
+    const exchange = editThenExchange(() => writeFileSync(file, "{} // other\n"))
+    expect(await writeAtomically(file, "patched\n", "{} // first\n", exchange)).toBe(false)
+    expect(readFileSync(file, "utf8")).toBe("{} // other\n")
+    expect(leftovers()).toEqual([])
+  })
+
+  test("without an exchange (another OS), a plain rename after the last look", async () => {
+    writeFileSync(file, "{}\n")
+    expect(await writeAtomically(file, "patched\n", "{}\n", () => false)).toBe(true)
+    expect(readFileSync(file, "utf8")).toBe("patched\n")
+    expect(leftovers()).toEqual([])
+  })
+
+  test("a symlink to a FIFO or a device, or a FIFO itself: refused, named, left as it was", async () => {
+    const fifo = join(dir, "pipe")
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0)
+    expect((await refusal(fifo)).message).toBe(
+      `Cannot write config file ${fifo}: only a regular file is ever replaced`,
+    )
+    symlinkSync(fifo, file)
+    expect((await refusal(file)).message).toBe(
+      `Cannot write config file ${file} (a symbolic link to ${fifo}): only a regular file is ever replaced`,
+    )
+    expect(statSync(fifo).isFIFO()).toBe(true)
+    const device = deviceNode(dir)
+    symlinkSync(device, join(dir, "device.jsonc"))
+    await refusal(join(dir, "device.jsonc"))
+    expect(statSync(device).isCharacterDevice()).toBe(true)
+    expect(leftovers()).toEqual([])
+  })
+
+  test("a FIFO renamed in place after the last look: put back, never replaced", async () => {
+    writeFileSync(file, "{}\n")
+    const exchange = editThenExchange(() => {
+      expect(spawnSync("mkfifo", [join(dir, "pipe")]).status).toBe(0)
+      renameSync(join(dir, "pipe"), file)
+    })
+    expect(await writeAtomically(file, "patched\n", "{}\n", exchange)).toBe(false)
+    expect(statSync(file).isFIFO()).toBe(true)
+    expect(leftovers()).toEqual([])
+  })
+})
