@@ -42,6 +42,14 @@ test("a wrong --event-log or --redis-url is refused with exit 2, naming the flag
   expect(none.stderr).toContain("TETHER_REDIS_URL, or server.event_log.redis_url")
 })
 
+test("tether serve --help names --redis-url and TETHER_REDIS_URL", async () => {
+  const help = await runCli(["serve", "--help"], isolated)
+  expect(help.code).toBe(0)
+  expect(help.stdout).toContain("--event-log sqlite|memory|redis")
+  expect(help.stdout).toContain("--redis-url URL")
+  expect(help.stdout).toContain("TETHER_REDIS_URL")
+})
+
 test("an unreachable Redis at start: exit 1 with the address (password hidden), nothing listening", async () => {
   const port = await freePort()
   const down = await runCli(
