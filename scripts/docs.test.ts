@@ -96,7 +96,7 @@ test("docs/config.md lists every config key with the schema's default, as the co
 test("docs name every built-in event type as reserved at publish, and as one a client can trust", () => {
   const types = [
     ...(
-      /export const EventType = \{([^}]*)\}/.exec(source("packages/core/src/event/types.ts"))?.[1] ?? ""
+      /export const EventType = \{([^}]*)\}/.exec(source("packages/core/src/wire/events.ts"))?.[1] ?? ""
     ).matchAll(/:\s*"([^"]+)"/g),
   ].map((match) => match[1] as string)
   expect(types).toContain("config.updated")

@@ -21,6 +21,7 @@ import { runClientSuite } from "./suites/client.ts"
 import { runEventLogSuite } from "./suites/event-log.ts"
 import { type FanoutRow, runFanout, summarizeCell } from "./suites/fanout.ts"
 import { runRecoverySuite } from "./suites/recovery.ts"
+import { runReplayStormSuite } from "./suites/replay-storm.ts"
 
 const argv = process.argv.slice(2)
 let parsed: ReturnType<typeof parseOptions>
@@ -84,6 +85,7 @@ if (options.suites.includes("client")) {
   sections.push(client.markdown)
 }
 if (options.suites.includes("recovery")) sections.push(await runRecoverySuite(options, log))
+if (options.suites.includes("storm")) sections.push(await runReplayStormSuite(options, log))
 
 const targets =
   options.rate === 50

@@ -11,13 +11,14 @@ export const SERVER_NAMES = [
   "better-sse",
   "effect-stream",
   "tether",
+  "tether-scraped",
   "tether-memory",
   "tether-redis",
 ] as const
 export type ServerName = (typeof SERVER_NAMES)[number]
 
 /** Every suite, in run order. */
-export const SUITE_NAMES = ["fanout", "log", "client", "recovery"] as const
+export const SUITE_NAMES = ["fanout", "log", "client", "recovery", "storm"] as const
 export type SuiteName = (typeof SUITE_NAMES)[number]
 
 /**
@@ -49,6 +50,10 @@ export interface BenchOptions {
   readonly suites: readonly SuiteName[]
   /** Events written then replayed in the event-log suite. */
   readonly logEvents: number
+  /** Resuming clients, events each replays, and bytes per event of the replay-storm suite. */
+  readonly stormClients: number
+  readonly stormEvents: number
+  readonly stormEventBytes: number
   /** SDK subscribers of the recovery suite and of the SDK memory figure. */
   readonly sdkSubscribers: number
   /**
@@ -72,6 +77,9 @@ export const USAGE = `bun run bench [flags]
   --servers a,b             of ${SERVER_NAMES.join(", ")}
   --suites a,b              of ${SUITE_NAMES.join(", ")}
   --log-events N            events written and replayed in the log suite (default 10000)
+  --storm-clients N         clients resuming at once in the storm suite (default 300; quick 100)
+  --storm-events N          events each of them replays (default 10000; quick 2000)
+  --storm-event-bytes N     bytes per replayed event on the wire (default 4096)
   --sdk-subscribers N       SDK subscribers for recovery and SDK memory (default 1000; quick 200)
   --write                   also write the report to docs/BENCHMARKS.md and the chart to docs/bench-latency.svg
                             (tracked files; without it the report only goes to stdout)
@@ -135,6 +143,9 @@ export const parseOptions = (argv: readonly string[]): BenchOptions | "help" => 
     "--servers",
     "--suites",
     "--log-events",
+    "--storm-clients",
+    "--storm-events",
+    "--storm-event-bytes",
     "--sdk-subscribers",
     "--cpu-prof",
   ])
@@ -163,6 +174,9 @@ export const parseOptions = (argv: readonly string[]): BenchOptions | "help" => 
     servers: serversText ? list("--servers", serversText, SERVER_NAMES) : [...SERVER_NAMES],
     suites: suitesText ? list("--suites", suitesText, SUITE_NAMES) : [...SUITE_NAMES],
     logEvents: number("--log-events", 10_000),
+    stormClients: number("--storm-clients", quick ? 100 : 300),
+    stormEvents: number("--storm-events", quick ? 2000 : 10_000),
+    stormEventBytes: number("--storm-event-bytes", 4096),
     sdkSubscribers: number("--sdk-subscribers", quick ? 200 : 1000),
     write: argv.includes("--write"),
     cpuProfDir: cpuProf(values.get("--cpu-prof"), values.has("--cpu-prof")),

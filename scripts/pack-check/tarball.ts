@@ -60,21 +60,35 @@ export function publishedManifest(manifest: Manifest): Manifest {
     : { ...manifest, exports: withoutSourceCondition(manifest.exports) }
 }
 
+// Ctrl-C, a CI job's TERM, a closed terminal: each ends the process without running `finally`.
+const INTERRUPTS = ["SIGINT", "SIGTERM", "SIGHUP"] as const
+
 /**
  * Runs `bun pm pack` in the package directory and returns the tarball written to `destination`.
  * Bun packs the package.json on disk, so the published manifest is written there for the pack and the
- * original text put back right after, whatever happens.
+ * original text put back right after, whatever happens: an error, or a signal that ends the process
+ * meanwhile (the text is put back, then the signal is raised again), so the work tree never keeps a
+ * package.json without its source condition.
  */
 export async function packPackage(pkg: WorkspacePackage, destination: string): Promise<Tarball> {
   const manifestPath = join(pkg.dir, "package.json")
   const original = readFileSync(manifestPath, "utf8")
   const published = publishedManifest(JSON.parse(original) as Manifest)
-  writeFileSync(manifestPath, `${JSON.stringify(published, null, 2)}\n`)
+  const putBack = () => {
+    for (const signal of INTERRUPTS) process.off(signal, onInterrupt)
+    writeFileSync(manifestPath, original)
+  }
+  const onInterrupt = (signal: NodeJS.Signals) => {
+    putBack()
+    process.kill(process.pid, signal)
+  }
+  for (const signal of INTERRUPTS) process.on(signal, onInterrupt)
   let result: Awaited<ReturnType<typeof runOk>>
   try {
+    writeFileSync(manifestPath, `${JSON.stringify(published, null, 2)}\n`)
     result = await runOk(["bun", "pm", "pack", "--quiet", "--destination", destination], { cwd: pkg.dir })
   } finally {
-    writeFileSync(manifestPath, original)
+    putBack()
   }
   // --quiet prints only the tarball's path (absolute or relative to the destination, by version)
   const printed = result.stdout.trim().split("\n").at(-1)?.trim() ?? ""

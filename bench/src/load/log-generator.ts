@@ -8,7 +8,7 @@
  * @module
  */
 import { cpuSeconds, memoryOf } from "../stats/proc.ts"
-import { publishBody } from "./publisher.ts"
+import { publishOne as publishTo } from "./publisher.ts"
 import { SubscriberPool } from "./subscriber-pool.ts"
 
 /** What one log run does. */
@@ -49,17 +49,8 @@ export interface LogResult {
 }
 
 const config = JSON.parse(process.argv[2] ?? "{}") as LogConfig
-const endpoint = `${config.url}/global/event`
 
-const publishOne = async (seq: number): Promise<string | null> => {
-  const response = await fetch(endpoint, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: publishBody(seq, Math.round(performance.now() * 1000), config.frameBytes),
-  })
-  const body = (await response.json().catch(() => null)) as { id?: unknown } | null
-  return response.status === 202 && typeof body?.id === "string" ? body.id : null
-}
+const publishOne = (seq: number): Promise<string | null> => publishTo(config.url, seq, config.frameBytes)
 
 /** Publish seqs [first, first + count) with `width` requests in flight. */
 const publishPhase = async (first: number, count: number, width: number): Promise<PublishPhase> => {

@@ -27,6 +27,20 @@ export const publishBody = (seq: number, sent: number, frameBytes: number): stri
   return JSON.stringify({ type: BENCH_EVENT_TYPE, properties: { seq, sent, pad } })
 }
 
+/**
+ * One `POST /global/event` of `publishBody(seq, now, frameBytes)` to the server at `url`; resolves
+ * with the id it was given, or `null` when it was refused.
+ */
+export const publishOne = async (url: string, seq: number, frameBytes: number): Promise<string | null> => {
+  const response = await fetch(`${url}/global/event`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: publishBody(seq, Math.round(performance.now() * 1000), frameBytes),
+  })
+  const body = (await response.json().catch(() => null)) as { id?: unknown } | null
+  return response.status === 202 && typeof body?.id === "string" ? body.id : null
+}
+
 /** Counts of one publishing run. */
 export interface PublishCounts {
   sent: number

@@ -27,7 +27,8 @@ export const serversSection = (): string =>
       "`Stream.toReadableStreamWith` into `Bun.serve`.",
     "- **Tether** (`packages/server`): `tether serve --port 0 --config <1 s heartbeat, 64 MiB max_buffered_bytes, " +
       "100 000 retained> --data-dir <tmp>`, with the SQLite log (default) or `--event-log memory`, run from source " +
-      "(`--conditions=@tether/source`).",
+      "(`--conditions=@tether/source`). The **scraped** row is the SQLite one with a Prometheus scraper " +
+      "polling `GET /global/metrics` every second all run long (15× a usual scrape interval): the cost of its metrics.",
     "- **Tether ×2 on Redis** ([`redis-pair.ts`](../bench/src/servers/redis-pair.ts)): a `redis-server` 7 (no " +
       "persistence) and two `tether serve --event-log redis` on it, all three on CPU 0 (the same budget as one " +
       "server; CPU is their sum); subscribers alternate between the two instances and publishes go through each in " +

@@ -29,6 +29,7 @@ export const SERVER_LABELS: Record<ServerName, string> = {
   "better-sse": "better-sse Channel (Node)",
   "effect-stream": "Effect 4 PubSub → Stream → Sse.encode",
   tether: "Tether, SQLite log",
+  "tether-scraped": "Tether, SQLite log, GET /global/metrics scraped every 1 s",
   "tether-memory": "Tether, --event-log memory",
   "tether-redis": "Tether ×2 on Redis Streams (subscribers split, publishes through both)",
 }
@@ -40,6 +41,7 @@ export const SERVER_SHORT_LABELS: Record<ServerName, string> = {
   "better-sse": "better-sse (Node)",
   "effect-stream": "Effect PubSub→Stream",
   tether: "Tether (SQLite log)",
+  "tether-scraped": "Tether (SQLite, scraped)",
   "tether-memory": "Tether (memory log)",
   "tether-redis": "Tether ×2 on Redis",
 }
@@ -84,6 +86,8 @@ export const tetherCommand = (options: {
   redisUrl?: string
   dataDir?: string
   configPath?: string
+  /** A module `bun --preload`s into the server (e.g. the event-loop lag probe). */
+  preload?: string
 }): string[] => {
   const files =
     options.configPath && options.dataDir
@@ -92,6 +96,7 @@ export const tetherCommand = (options: {
   return [
     process.execPath,
     "--conditions=@tether/source",
+    ...(options.preload ? ["--preload", options.preload] : []),
     TETHER_MAIN,
     "serve",
     "--port",
@@ -143,6 +148,7 @@ export const launchFor = async (
       }
     }
     case "tether":
+    case "tether-scraped":
       return { command: [...bun, ...tetherCommand({ heartbeatMs }).slice(1)], cwd: REPO_ROOT }
     case "tether-memory":
       return {

@@ -166,6 +166,8 @@ const runOne = async (
           serverPids: running.pids,
         }
       : { url: running.url, serverPid: running.pid }
+  // The same server as "tether", with a Prometheus scraper polling it all along (the cost of metrics).
+  const scraper = server === "tether-scraped" ? startScraper(`${servers.url}/global/metrics`) : null
   try {
     const config: FanoutConfig = {
       ...servers,
@@ -187,7 +189,40 @@ const runOne = async (
     const message = error instanceof Error ? error.message : String(error)
     throw new Error(`${message}\n--- server output ---\n${running.output()}`)
   } finally {
+    await scraper?.stop()
     await running.stop()
     await Bun.sleep(300)
+  }
+}
+
+/** How often the scraper polls: a typical Prometheus scrape interval is 15 s, so this is 15× that load. */
+export const SCRAPE_EVERY_MS = 1000
+
+/**
+ * Polls `url` every {@link SCRAPE_EVERY_MS} (one request at a time) until stopped; throws at stop if
+ * a scrape failed, so a broken endpoint cannot pass for a cheap one.
+ */
+const startScraper = (url: string): { stop: () => Promise<void> } => {
+  let failure: string | null = null
+  let inFlight: Promise<void> = Promise.resolve()
+  const timer = setInterval(() => {
+    inFlight = inFlight.then(async () => {
+      try {
+        const response = await fetch(url)
+        const text = await response.text()
+        if (response.status !== 200 || !text.includes("tether_events_published_total")) {
+          failure ??= `scrape of ${url} answered ${response.status}`
+        }
+      } catch (error) {
+        failure ??= `scrape of ${url} failed: ${error instanceof Error ? error.message : String(error)}`
+      }
+    })
+  }, SCRAPE_EVERY_MS)
+  return {
+    stop: async () => {
+      clearInterval(timer)
+      await inFlight
+      if (failure !== null) throw new Error(failure)
+    },
   }
 }

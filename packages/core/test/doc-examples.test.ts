@@ -53,7 +53,7 @@ test("every JSDoc @example in src/ type-checks against the package", async () =>
       compilerOptions: {
         types: ["bun"],
         noUnusedLocals: false,
-        paths: { "@tether/core": ["../src/index.ts"] },
+        paths: { "@tether/core": ["../src/index.ts"], "@tether/core/wire": ["../src/wire/index.ts"] },
       },
       include: ["*.ts"],
     }),

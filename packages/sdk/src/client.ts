@@ -4,6 +4,7 @@
  * @module
  */
 import { type HttpConfig, requestJson, resolveBaseUrl } from "./http.ts"
+import { streamShared, subscribeShared } from "./share/shared-subscription.ts"
 import {
   type StreamOptions,
   type SubscribeOptions,
@@ -38,6 +39,15 @@ export interface TetherClientOptions {
   fetch?: typeof fetch
   /** Extra headers for every request. */
   headers?: HeadersInit
+  /**
+   * Share one event stream among all tabs of this origin that subscribe to the same `baseUrl` with the same
+   * `password` (a browser allows 6 HTTP/1.1 connections per origin: seven tabs with a stream each would
+   * starve). One tab holds the stream and relays its events and status to the others; when it closes,
+   * crashes or is frozen another takes over and resumes from the last id. Where the runtime cannot share
+   * (Node, Bun, old browsers, no Web Locks), each subscription has its own stream, without error.
+   * `status().role` says which: `holder`, `follower` or `single`. Default `false`.
+   */
+  shareAcrossTabs?: boolean
 }
 
 /** Per-call options. */
@@ -125,6 +135,11 @@ export function createTetherClient(options: TetherClientOptions): TetherClient {
   if (password !== undefined && (typeof password !== "string" || password === "")) {
     throw new TypeError("createTetherClient: password must be a non-empty string when given")
   }
+  if (options.shareAcrossTabs !== undefined && typeof options.shareAcrossTabs !== "boolean") {
+    throw new TypeError(
+      `createTetherClient: shareAcrossTabs must be true or false, got ${JSON.stringify(options.shareAcrossTabs)}`,
+    )
+  }
   const http: HttpConfig = {
     baseUrl,
     fetch: fetchImpl,
@@ -157,8 +172,14 @@ export function createTetherClient(options: TetherClientOptions): TetherClient {
           }
           return await requestJson<PublishResponse>(http, "POST", "/global/event", { ...call, body: input })
         },
-        subscribe: (subscribeOptions) => subscribeEvents(http, subscribeOptions),
-        stream: (streamOptions) => streamEvents(http, streamOptions),
+        subscribe: (subscribeOptions) =>
+          options.shareAcrossTabs === true
+            ? subscribeShared(http, subscribeOptions, password)
+            : subscribeEvents(http, subscribeOptions),
+        stream: (streamOptions) =>
+          options.shareAcrossTabs === true
+            ? streamShared(http, streamOptions ?? {}, password)
+            : streamEvents(http, streamOptions),
       },
     },
   }

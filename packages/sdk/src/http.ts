@@ -5,6 +5,7 @@
  * @module
  */
 import { type ApiErrorBody, type ApiErrorIssue, TetherApiError, TetherNetworkError } from "./errors.ts"
+import { redactUrl } from "./sse/redact.ts"
 
 export interface HttpConfig {
   /** Absolute base URL without a trailing slash, e.g. `http://127.0.0.1:4096` or `https://host/tether`. */
@@ -29,12 +30,12 @@ export function resolveBaseUrl(baseUrl: string | URL): string {
     url = new URL(String(baseUrl), location?.href)
   } catch {
     throw new TypeError(
-      `createTetherClient: baseUrl ${JSON.stringify(String(baseUrl))} is not a URL; expected e.g. "http://127.0.0.1:4096"`,
+      `createTetherClient: baseUrl ${JSON.stringify(redactUrl(String(baseUrl)))} is not a URL; expected e.g. "http://127.0.0.1:4096"`,
     )
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new TypeError(
-      `createTetherClient: baseUrl must be http: or https:, got ${JSON.stringify(url.href)}`,
+      `createTetherClient: baseUrl must be http: or https:, got ${JSON.stringify(redactUrl(url.href))}`,
     )
   }
   // Requests are sent to origin + path only: credentials or a query here would be dropped unsaid.
@@ -45,7 +46,7 @@ export function resolveBaseUrl(baseUrl: string | URL): string {
   }
   if (url.search !== "" || url.hash !== "") {
     throw new TypeError(
-      `createTetherClient: baseUrl must not have a query or fragment, got ${JSON.stringify(`${url.search}${url.hash}`)}; ` +
+      `createTetherClient: baseUrl must not have a query or fragment, got ${JSON.stringify(`${new URL(redactUrl(url.href)).search}${url.hash}`)}; ` +
         "pass the password as { password }",
     )
   }

@@ -38,8 +38,8 @@ export type {
 export {
   decodeEnvelope,
   INITIAL_STALE_AFTER_MS,
-  STALE_HEARTBEATS,
   type StreamOptions,
+  type StreamRole,
   type SubscribeOptions,
   type Subscription,
   type SubscriptionStatus,

@@ -10,12 +10,10 @@ import type { BackoffOptions } from "./reconnect/backoff.ts"
 import type { Clock } from "./reconnect/clock.ts"
 import { openEventStream } from "./sse/open.ts"
 import type { EventStreamHandle, SseMessage, StreamStatus } from "./sse/types.ts"
-import type { TetherEvent } from "./wire.ts"
+import { HEARTBEAT_MS, STALE_HEARTBEATS, type TetherEvent } from "./wire.ts"
 
-/** The stale limit as a multiple of the server's `heartbeat_ms`: two heartbeats may be late, the third may not. */
-export const STALE_HEARTBEATS = 2.5
 /** The stale limit until `server.connected` tells the real heartbeat: 2.5 × the default heartbeat (10 s). */
-export const INITIAL_STALE_AFTER_MS = 25_000
+export const INITIAL_STALE_AFTER_MS = STALE_HEARTBEATS * HEARTBEAT_MS.default
 
 /**
  * The status of a subscription: the stream's, with `lastEventId` the durable id the next connection resumes
@@ -23,7 +21,17 @@ export const INITIAL_STALE_AFTER_MS = 25_000
  * event on its connection, the newest id the server announced in `server.connected`, unless that was `null`).
  * With `stream()` it counts events on arrival, so it can be ahead of the event the loop is processing.
  */
-export type SubscriptionStatus = StreamStatus
+export type SubscriptionStatus = StreamStatus & {
+  /**
+   * With `shareAcrossTabs` only: whether this subscription holds the stream of its group of tabs
+   * (`holder`), receives it from another tab (`follower`), or has a stream of its own because this runtime
+   * cannot share (`single`). Absent without `shareAcrossTabs`.
+   */
+  readonly role?: StreamRole
+}
+
+/** Which part a subscription with `shareAcrossTabs` plays in its group of tabs. */
+export type StreamRole = "holder" | "follower" | "single"
 
 /** Options of `global.event.subscribe`. */
 export interface SubscribeOptions {

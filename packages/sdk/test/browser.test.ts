@@ -23,6 +23,8 @@ test("Chromium: the SDK sends Last-Event-ID as Chromium's EventSource does, UTF-
     entrypoints: [join(import.meta.dir, "fixtures/browser-interop.ts")],
     target: "browser",
     format: "iife",
+    // The SDK imports its wire types from @tether/core/wire, resolved to source here as in every workspace run.
+    conditions: ["@tether/source"],
   })
   expect(bundle.logs).toEqual([])
   const script = (await bundle.outputs[0]?.text())?.replaceAll("</script", "<\\/script")

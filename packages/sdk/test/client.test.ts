@@ -169,8 +169,15 @@ describe("createTetherClient: HTTP calls", () => {
     expect(() => createTetherClient({ baseUrl: "http://me:pw@127.0.0.1:4096" })).toThrow(
       "baseUrl must not carry credentials (user:password@); pass the password as { password }",
     )
-    expect(() => createTetherClient({ baseUrl: "http://127.0.0.1:4096/?token=pw" })).toThrow(
-      'baseUrl must not have a query or fragment, got "?token=pw"',
+    // Each message names what is wrong without repeating a credential: it goes to logs.
+    expect(() => createTetherClient({ baseUrl: "http://127.0.0.1:4096/?token=pw&x=1" })).toThrow(
+      'baseUrl must not have a query or fragment, got "?token=***&x=1"',
+    )
+    expect(() => createTetherClient({ baseUrl: "127.0.0.1:4096/?token=pw" })).toThrow(
+      'baseUrl "127.0.0.1:4096/?token=***" is not a URL',
+    )
+    expect(() => createTetherClient({ baseUrl: "ftp://me:pw@127.0.0.1/" })).toThrow(
+      'http: or https:, got "ftp://me:***@127.0.0.1/"',
     )
     expect(() => createTetherClient({ baseUrl: "http://127.0.0.1:4096/#x" })).toThrow("query or fragment")
     expect(createTetherClient({ baseUrl: "http://127.0.0.1:4096/prefix///" }).baseUrl).toBe(

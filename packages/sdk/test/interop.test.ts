@@ -96,6 +96,22 @@ describe("the URL is checked at once, like new EventSource", () => {
     await waitFor("both streams got the event", () => stream.messages.length + fromUrl.messages.length === 2)
     expect(() => openEventStream("ftp://user:hunter2@127.0.0.1/")).toThrow(/user:\*\*\*@/)
   })
+
+  test("a URL that does not parse (the scheme forgotten) still hides its token and password", () => {
+    const message = (url: string): string => {
+      try {
+        openEventStream(url)
+      } catch (error) {
+        expect(error).toBeInstanceOf(SyntaxError)
+        return (error as Error).message
+      }
+      throw new Error(`${url} was accepted`)
+    }
+    const noScheme = message("127.0.0.1:4096/global/event?last_event_id=7&token=hunter2")
+    expect(noScheme).toContain('"127.0.0.1:4096/global/event?last_event_id=7&token=***" is not a URL')
+    expect(message("http://me:hunter2@[::1/global/event")).toContain('"http://me:***@[::1/global/event"')
+    expect(message("//me:hunter2@127.0.0.1:4096/global/event?access_token=hunter2")).not.toContain("hunter2")
+  })
 })
 
 describe("a custom fetch receives init.headers as a plain object", () => {

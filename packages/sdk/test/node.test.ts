@@ -1,5 +1,5 @@
 /**
- * Node apps are users too: build the package with tsc, install it as a package folder, and run a
+ * Node apps are users too: build the package (tsc), install it as a package folder, and run a
  * subscriber under `node` (Node 20) against a real local server that is stopped and restarted meanwhile.
  */
 import { afterAll, describe, expect, test } from "bun:test"
@@ -11,7 +11,6 @@ import { waitFor } from "./helpers/sse-server.ts"
 import { startTetherServer } from "./helpers/tether-server.ts"
 
 const packageDir = resolve(import.meta.dir, "..")
-const tsc = resolve(packageDir, "../../node_modules/.bin/tsc")
 const root = mkdtempSync(join(tmpdir(), "tether-sdk-node-"))
 const cleanups: (() => unknown)[] = [() => rmSync(root, { recursive: true, force: true })]
 afterAll(async () => {
@@ -25,11 +24,11 @@ const install = (): Promise<void> => {
     const installed = join(root, "node_modules/@tether/sdk")
     mkdirSync(installed, { recursive: true })
     cpSync(join(packageDir, "package.json"), join(installed, "package.json"))
+    // The package's own build: it also compiles the wire contract in, so nothing else needs installing.
     const build = Bun.spawnSync([
-      tsc,
-      "-p",
-      join(packageDir, "tsconfig.build.json"),
-      "--outDir",
+      "bun",
+      join(packageDir, "scripts/build.ts"),
+      "--out-dir",
       join(installed, "dist"),
     ])
     expect(`${build.stdout}${build.stderr}`).toBe("")

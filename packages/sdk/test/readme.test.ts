@@ -48,7 +48,7 @@ const tetherServer = async () => {
 const scenarios: Scenario[] = [
   {
     name: "minimal",
-    marker: "client.global.event.subscribe(",
+    marker: "let config = await client.global.config.get()",
     start: async () => {
       const srv = await tetherServer()
       return {
@@ -98,6 +98,31 @@ const scenarios: Scenario[] = [
       return {
         urls: { "https://example.com/events": `${srv.url}/events` },
         check: (stdout) => expect(stdout).toBe("1 message hello\n1 note bye\n"),
+      }
+    },
+  },
+  {
+    name: "shared across tabs",
+    marker: "shareAcrossTabs: true",
+    start: async () => {
+      const srv = await tetherServer()
+      return {
+        urls: { [TETHER]: srv.url },
+        meanwhile: async () => {
+          await waitFor("the example's stream", () => srv.openStreams() === 1, 10_000)
+          srv.publish("build.finished", { ok: true })
+        },
+        // Outside a browser the option falls back to a stream of its own, without error.
+        check: (stdout) => {
+          const lines = stdout.trim().split("\n")
+          const statuses = lines.filter((line) => /^(connecting|open|reconnecting|closed) /.test(line))
+          const events = lines.filter((line) => !statuses.includes(line))
+          expect(statuses[0]).toBe("connecting single")
+          expect(statuses.every((line) => line.endsWith(" single"))).toBe(true)
+          expect(events.map((line) => line.split(" ")[0])).toEqual(["server.connected", "build.finished"])
+          expect(events[1]).toMatch(/^build\.finished \d+$/)
+          expect(lines.at(-1)).toBe("closed single")
+        },
       }
     },
   },

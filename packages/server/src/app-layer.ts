@@ -9,12 +9,16 @@ import type { Config } from "@tether/core"
 import { Layer } from "effect"
 import { LiveConfig } from "./config/service.ts"
 import { ConfigWatch } from "./config/watch.ts"
+import { dataDirLockLayer } from "./data-dir/lock.ts"
 import { EventBus } from "./event/bus.ts"
 import { EventLog, type EventLogKind } from "./event/log.ts"
 import { RetentionLayer } from "./event/retention.ts"
 import type { ReadinessOptions } from "./health/readiness.ts"
 import { Readiness } from "./health/service.ts"
 import { HttpServer } from "./http/server.ts"
+import { instrumentEventLog } from "./observability/instrumented-log.ts"
+import { runningLayer, startupLayer } from "./observability/lifecycle.ts"
+import { makeTelemetry, type TelemetryShape, telemetryLayer } from "./observability/telemetry.ts"
 import { EventStreams } from "./stream/service.ts"
 
 /** Everything a server needs to start. */
@@ -30,12 +34,26 @@ export interface AppOptions {
   readonly appDir?: string | null | undefined
   /** Limits of `GET /global/health/ready` (`--ready-deadline-ms`, `--ready-max-lag-ms`); defaults 1000 / 500 ms. */
   readonly readiness?: ReadinessOptions | undefined
+  /** The log and metrics (`--log-format`, `--log-level`); default: pretty, info, on stderr. */
+  readonly telemetry?: TelemetryShape | undefined
 }
 
 /** The server layer: provides every service, listening on `config.server.port`/`hostname`. */
 export const appLayer = (options: AppOptions) => {
-  const base = EventLog.layerOf(options.eventLog, options.dataDir, options.redisUrl).pipe(
+  const telemetry = options.telemetry ?? makeTelemetry({ eventLog: options.eventLog })
+  const startup = startupLayer({
+    configPath: options.configPath,
+    dataDir: options.dataDir,
+    eventLog: options.eventLog,
+    heartbeatMs: options.config.server.event_stream.heartbeat_ms,
+  })
+  // The SQLite log's data dir belongs to one server: locked before the log opens, released after it closes.
+  const owned =
+    options.eventLog === "sqlite" ? Layer.provideMerge(dataDirLockLayer(options.dataDir), startup) : startup
+  // The Redis log reads the live retention, so the config is provided to the log as well as merged.
+  const base = instrumentEventLog(EventLog.layerOf(options.eventLog, options.dataDir, options.redisUrl)).pipe(
     Layer.provideMerge(LiveConfig.layerOf(options.config, options.configPath)),
+    Layer.provide(owned),
   )
   const bus = EventBus.layer.pipe(Layer.provideMerge(base))
   const streams = Layer.mergeAll(
@@ -44,9 +62,10 @@ export const appLayer = (options: AppOptions) => {
     Readiness.layerWith(options.readiness ?? {}),
     ConfigWatch.layer,
   ).pipe(Layer.provideMerge(bus))
-  return HttpServer.layer({
+  const http = HttpServer.layer({
     port: options.config.server.port,
     hostname: options.config.server.hostname,
     appDir: options.appDir,
   }).pipe(Layer.provideMerge(streams))
+  return runningLayer.pipe(Layer.provideMerge(http), Layer.provide(telemetryLayer(telemetry)))
 }

@@ -9,6 +9,7 @@ import {
   defaultDataDir,
   loadConfig,
   mergeConfigPatch,
+  type PublishInput,
   validateConfig,
 } from "@tether/core"
 import { Cause, Context, Effect, Exit, Layer, Scope } from "effect"
@@ -19,6 +20,8 @@ import { EventBus, type PublishedEvent } from "./event/bus.ts"
 import type { EventLogKind } from "./event/log.ts"
 import type { ReadinessOptions } from "./health/readiness.ts"
 import { HttpServer } from "./http/server.ts"
+import type { ServerLogOptions } from "./observability/log.ts"
+import { makeTelemetry } from "./observability/telemetry.ts"
 import { EventStreams } from "./stream/service.ts"
 
 /** How to start a server. Every field is optional. */
@@ -45,6 +48,8 @@ export interface StartServerOptions {
   readonly appDir?: string | null
   /** Limits of `GET /global/health/ready`. Default: a 1000 ms deadline per check, 500 ms of event-loop lag. */
   readonly readiness?: ReadinessOptions
+  /** The lifecycle log: format (`pretty`/`json`), level, where lines go. Default: pretty, info, stderr. */
+  readonly log?: ServerLogOptions
 }
 
 /** A running server. */
@@ -61,7 +66,7 @@ export interface TetherServer {
    * Publishes an event, as `POST /global/event` does. Rejects with `EventInvalid` (BigInt, circular,
    * oversized, bad type) and stores nothing then.
    */
-  readonly publish: (event: { type: string; properties?: Record<string, unknown> }) => Promise<PublishedEvent>
+  readonly publish: (event: PublishInput) => Promise<PublishedEvent>
   /** How many event streams are open. */
   readonly connections: () => number
   /** Ends every stream, stops listening, flushes and closes the event log. */
@@ -113,6 +118,7 @@ export const startServer = async (options: StartServerOptions = {}): Promise<Tet
     redisUrl: options.redisUrl ?? config.server.event_log.redis_url,
     appDir: options.appDir,
     readiness: options.readiness,
+    telemetry: makeTelemetry({ ...options.log, eventLog: options.eventLog ?? "sqlite" }),
   })
   const built = await Effect.runPromise(Effect.exit(Layer.buildWithScope(layer, scope)))
   if (Exit.isFailure(built)) {

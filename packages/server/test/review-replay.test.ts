@@ -11,7 +11,9 @@ import { makeSqliteLog } from "../src/event/sqlite-log.ts"
 import { startServer, type TetherServer } from "../src/index.ts"
 import { Connection } from "../src/stream/connection.ts"
 import { FrameCache } from "../src/stream/frame-cache.ts"
+import { LoopBudget } from "../src/stream/loop-budget.ts"
 import { REPLAY_PAGE, startStream } from "../src/stream/replay.ts"
+import { ReplayPages } from "../src/stream/replay-pages.ts"
 import { parseFrames, readWithin, type SseEvent } from "./helpers/sse.ts"
 
 const servers: TetherServer[] = []
@@ -112,7 +114,8 @@ describe("retention during a replay", () => {
       connection,
       {
         log,
-        frames: new FrameCache(),
+        pages: new ReplayPages(log, new FrameCache()),
+        budget: new LoopBudget(),
         instance: "test",
         heartbeatMs: () => 10_000,
         maxBufferedBytes: () => 64 * 1024 * 1024,

@@ -84,3 +84,91 @@ test("a client that stops reading is dropped past the limit, RSS stays bounded, 
   stalled.destroy()
   expect(await server.stop("SIGTERM")).toBe(0)
 }, 90_000)
+
+/**
+ * How many of the server's TCP sockets (any state, orphans closing in the kernel included) still
+ * connect its `port` to one of `peers` (client ports), from /proc/net/tcp (IPv4 loopback).
+ */
+const serverSocketsTo = (port: number, peers: ReadonlySet<number>): number => {
+  let count = 0
+  for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
+    const [, local, remote] = line.trim().split(/\s+/)
+    if (local === undefined || remote === undefined) continue
+    const localPort = Number.parseInt(local.split(":")[1] ?? "", 16)
+    const remotePort = Number.parseInt(remote.split(":")[1] ?? "", 16)
+    if (localPort === port && peers.has(remotePort)) count++
+  }
+  return count
+}
+
+test("a dropped slow client loses its connection at once, even with its receive window full", async () => {
+  const config = join(dir, "tether-drop.json")
+  writeFileSync(config, JSON.stringify({ server: { event_stream: { max_buffered_bytes: 256 * 1024 } } }))
+  const server = await startServe(["--port", "0", "--config", config, "--data-dir", join(dir, "data-drop")], {
+    env: { XDG_CONFIG_HOME: join(dir, "xdg") },
+  })
+  const { hostname, port } = new URL(server.url)
+
+  // Stalled clients: raw sockets that send their request and never read a byte, ever.
+  const stalledCount = 20
+  const closedAt: (number | null)[] = Array.from({ length: stalledCount }, () => null)
+  const sockets: Socket[] = []
+  await Promise.all(
+    closedAt.map(
+      (_, i) =>
+        new Promise<void>((connected) => {
+          const socket: Socket = connect(Number(port), hostname, () => {
+            socket.write(`GET /global/event HTTP/1.1\r\nHost: ${hostname}:${port}\r\n\r\n`)
+            socket.pause()
+            connected()
+          })
+          socket.on("close", () => {
+            closedAt[i] = performance.now()
+          })
+          socket.on("error", () => {})
+          sockets.push(socket)
+        }),
+    ),
+  )
+  const peers = new Set(sockets.map((socket) => socket.localPort as number))
+  const deadline = Date.now() + 10_000
+  while (serverSocketsTo(Number(port), peers) < stalledCount && Date.now() < deadline) await Bun.sleep(20)
+  expect(serverSocketsTo(Number(port), peers)).toBe(stalledCount)
+
+  // Watch stderr for each drop line, to time each close from its drop.
+  const dropLine = "dropped a slow event-stream client"
+  const dropsAt: number[] = []
+  const watcher = setInterval(() => {
+    const seen = server.stderr().split(dropLine).length - 1
+    while (dropsAt.length < seen) dropsAt.push(performance.now())
+  }, 5)
+  // 32 KiB events until every stalled client has been dropped: each holds the kernel's socket buffers
+  // (a few MiB on loopback) plus the 256 KiB bound. Bounded: 2000 events, 60 s.
+  const blob = "x".repeat(32 * 1024)
+  const publishDeadline = Date.now() + 60_000
+  for (let n = 0; n < 2000 && dropsAt.length < stalledCount && Date.now() < publishDeadline; n++) {
+    const response = await fetch(`${server.url}/global/event`, {
+      method: "POST",
+      body: JSON.stringify({ type: "test.bulk", properties: { n, blob } }),
+    })
+    expect(response.status).toBe(202)
+  }
+  const closeDeadline = Date.now() + 5000
+  while (closedAt.some((at) => at === null) && Date.now() < closeDeadline) await Bun.sleep(10)
+  clearInterval(watcher)
+  expect(dropsAt).toHaveLength(stalledCount)
+  // The server reset each dropped connection: every client saw it without reading a byte more…
+  expect(closedAt.filter((at) => at === null)).toHaveLength(0)
+  // …and the server holds none of their sockets any more, not even as an orphan closing in the kernel.
+  expect(serverSocketsTo(Number(port), peers)).toBe(0)
+  // Drops are seen through the server's stderr pipe, so a close may even be seen first (negative).
+  const lastClose = Math.max(...(closedAt as number[]))
+  const slowest = lastClose - Math.max(...dropsAt)
+  console.log(
+    `dropped slow clients: ${stalledCount} of ${stalledCount} reset; the last reset came ${slowest.toFixed(0)} ms ` +
+      `after the last drop line (${(lastClose - Math.min(...dropsAt)).toFixed(0)} ms after the first)`,
+  )
+  expect(slowest).toBeLessThan(2000)
+  for (const socket of sockets) socket.destroy()
+  expect(await server.stop("SIGTERM")).toBe(0)
+}, 120_000)

@@ -13,6 +13,13 @@ import { TimelinePlot } from "./TimelinePlot.tsx"
 /** A heartbeat is overdue after this many intervals: one missed, with slack for timers and the network. */
 const LATE_HEARTBEATS = 1.5
 
+/** What the SDK's `status().role` means for this tab (`single` also when sharing is off). */
+const ROLE_LABEL = {
+  holder: "held by this tab, shared with the app's other tabs",
+  follower: "shared from another tab of the app",
+  single: "this tab's own",
+} as const
+
 const STATE_LABEL = {
   connecting: "Connecting",
   open: "Open",
@@ -25,6 +32,7 @@ export const ConnectionPanel = (): JSX.Element => {
   const now = createNow(250)
   const status = sdk.status
   const state = () => status().state
+  const role = () => status().role ?? "single"
 
   const retryIn = () => {
     const at = status().nextRetryAt
@@ -62,6 +70,7 @@ export const ConnectionPanel = (): JSX.Element => {
       class="panel connection"
       aria-labelledby="connection-title"
       data-connection-state={state()}
+      data-stream-role={role()}
       data-heartbeat-ms={sdk.server().heartbeatMs ?? ""}
       data-measured-cadence-ms={cadence() === undefined ? "" : Math.round(cadence() as number)}
       data-heartbeat-late={heartbeatLate() ? "true" : "false"}
@@ -97,6 +106,10 @@ export const ConnectionPanel = (): JSX.Element => {
       </Show>
 
       <dl class="facts">
+        <div>
+          <dt>Stream</dt>
+          <dd data-field="stream-role">{ROLE_LABEL[role()]}</dd>
+        </div>
         <div>
           <dt>Attempt</dt>
           <dd data-field="attempt">{status().attempt}</dd>

@@ -62,6 +62,9 @@ describe("ConnectionPanel", () => {
     })
     expect(panel().dataset.connectionState).toBe("open")
     expect(panel().dataset.heartbeatMs).toBe("1000")
+    // A client without shareAcrossTabs (as here) has a stream of its own.
+    expect(panel().dataset.streamRole).toBe("single")
+    expect(root.querySelector("[data-field='stream-role']")?.textContent).toBe("this tab's own")
     expect(root.querySelector("[role='status']")?.textContent).toBe("Open")
     expect(root.querySelector("[data-field='heartbeat-ms']")?.textContent).toContain("1.0 s")
     expect(root.querySelector("[data-field='heartbeat-age']")?.textContent).toMatch(/ms ago|s ago/)

@@ -10,11 +10,8 @@
  *
  * @module
  */
-import type { EventEnvelope } from "@tether/core/browser"
+import type { TetherEvent } from "@tether/core/wire"
 import { at, type ChunkedList, dropFront, emptyList, lowerBound, pushAll } from "./chunked-list.ts"
-
-/** Any event the stream carries, built-in or published; its properties are read by type, never trusted. */
-export type StreamEvent = EventEnvelope<string, unknown>
 
 /** One received event, as the log keeps it. */
 export interface LogEntry {
@@ -22,7 +19,7 @@ export interface LogEntry {
   readonly seq: number
   /** When this page received it (ms epoch), as opposed to `event.time`, when the server accepted it. */
   readonly receivedAt: number
-  readonly event: StreamEvent
+  readonly event: TetherEvent
 }
 
 /** Durable ids received in one stretch of the log; dropped once all of its entries are evicted. */
@@ -53,7 +50,7 @@ export interface EventLogState {
 
 /** One event with the time this page received it. */
 export interface Received {
-  readonly event: StreamEvent
+  readonly event: TetherEvent
   readonly receivedAt: number
 }
 

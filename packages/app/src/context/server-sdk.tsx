@@ -9,8 +9,8 @@
  *
  * @module
  */
-import type { Config } from "@tether/core/browser"
-import { createTetherClient, type SubscriptionStatus, type TetherClient } from "@tether/sdk"
+import type { Config, ConfigPatch, HealthResponse, TetherEvent } from "@tether/core/wire"
+import { createTetherClient, isEventType, type SubscriptionStatus, type TetherClient } from "@tether/sdk"
 import {
   type Accessor,
   batch,
@@ -31,26 +31,13 @@ import {
   recordHeartbeat,
   recordStatus,
 } from "./connection-history.ts"
-import {
-  appendEvents,
-  type EventLogState,
-  emptyEventLog,
-  type LogEntry,
-  type Received,
-  type StreamEvent,
-} from "./event-log.ts"
+import { appendEvents, type EventLogState, emptyEventLog, type LogEntry, type Received } from "./event-log.ts"
 import { createFrameBatcher, type FrameScheduler } from "./frame-batcher.ts"
 
 export type { TetherClient }
 
 /** The connection status, exactly as the SDK reports it (packages/sdk/README.md, `onStatus`). */
 export type ConnectionStatus = SubscriptionStatus
-
-/** What `GET /global/health` answers. */
-export interface ServerHealth {
-  readonly healthy: boolean
-  readonly version: string
-}
 
 /** What the server said about itself in the last `server.connected` and `server.heartbeat`. */
 export interface ServerInfo {
@@ -63,7 +50,7 @@ export interface ServerInfo {
   readonly instance?: string
   /** The newest durable id when this stream connected. */
   readonly lastEventIdAtConnect?: string | null
-  readonly health?: ServerHealth
+  readonly health?: HealthResponse
   /** Why the last refetch failed, if it did. */
   readonly fetchError?: string
   /** How many `server.resync` events arrived (each means events were missed and state was refetched). */
@@ -71,7 +58,7 @@ export interface ServerInfo {
 }
 
 /** A listener for one event type, or `"*"` for all. */
-export type EventHandler = (event: StreamEvent, receivedAt: number) => void
+export type EventHandler = (event: TetherEvent, receivedAt: number) => void
 
 /** What `useServerSdk()` returns. Every field that changes is an accessor. */
 export interface ServerSdk {
@@ -113,6 +100,11 @@ export interface ServerSdkProviderProps {
   readonly password?: string
   /** A ready client instead of creating one (tests inject one with a scripted `fetch`). */
   readonly client?: TetherClient
+  /**
+   * Share one event stream among the app's tabs (SDK `shareAcrossTabs`): a browser allows 6 connections per
+   * origin, so a seventh tab with a stream of its own would never connect. Default `true`.
+   */
+  readonly shareAcrossTabs?: boolean
   /** How many events the log keeps. Default 100 000. */
   readonly logCapacity?: number
   /** When batched events are applied. Default: the next animation frame. */
@@ -123,7 +115,7 @@ export interface ServerSdkProviderProps {
 }
 
 type Queued =
-  | { readonly kind: "event"; readonly event: StreamEvent; readonly at: number }
+  | { readonly kind: "event"; readonly event: TetherEvent; readonly at: number }
   | { readonly kind: "status"; readonly status: ConnectionStatus; readonly at: number }
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
@@ -144,6 +136,7 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
     props.client ??
     createTetherClient({
       baseUrl: props.baseUrl ?? globalThis.location.origin,
+      shareAcrossTabs: props.shareAcrossTabs ?? true,
       ...(props.password !== undefined ? { password: props.password } : {}),
     })
 
@@ -169,7 +162,7 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
       batch(() => {
         setServer({ health: { healthy: health.healthy, version: health.version }, fetchError: undefined })
         // Read before the write answered, this config may be the previous one: the write's answer stays.
-        if (writes === configWrites) setConfigStore("value", reconcile(config as Config))
+        if (writes === configWrites) setConfigStore("value", reconcile(config))
       })
     } catch (error) {
       if (token === refetchToken) setServer("fetchError", describe(error))
@@ -186,7 +179,9 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
   }
 
   const updateConfig = async (patch: unknown): Promise<Config> => {
-    const config = (await client.global.config.update(patch as never)) as Config
+    // The settings form forwards what was typed, valid or not (the server's 400 names the problem): the one
+    // place an unchecked value meets the typed patch, on purpose.
+    const config = await client.global.config.update(patch as ConfigPatch)
     // A refetch still in flight must not put the previous value back.
     configWrites++
     batch(() => {
@@ -196,7 +191,7 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
     return config
   }
 
-  const notify = (event: StreamEvent, at: number) => {
+  const notify = (event: TetherEvent, at: number) => {
     for (const key of [event.type, "*"]) {
       const set = listeners.get(key)
       if (!set) continue
@@ -211,7 +206,7 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
     }
   }
 
-  const applyBuiltin = (event: StreamEvent, at: number) => {
+  const applyBuiltin = (event: TetherEvent, at: number) => {
     const p = event.properties as Record<string, unknown>
     switch (event.type) {
       case "server.heartbeat":
@@ -234,9 +229,14 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
         void refetch()
         break
       case "config.updated":
-        if (p.config && typeof p.config === "object") {
-          setConfigStore("value", reconcile(p.config as Config))
-          raiseHeartbeat(p.config as Config)
+        // Typed by the wire contract, and still checked: a stream may carry anything.
+        if (
+          isEventType(event, "config.updated") &&
+          event.properties.config &&
+          typeof event.properties.config === "object"
+        ) {
+          setConfigStore("value", reconcile(event.properties.config))
+          raiseHeartbeat(event.properties.config)
         }
         break
     }
@@ -277,7 +277,7 @@ export const ServerSdkProvider = (props: ServerSdkProviderProps): JSX.Element =>
     rememberResumePoint()
     subscription?.close()
     subscription = client.global.event.subscribe({
-      onEvent: (event: StreamEvent) => {
+      onEvent: (event: TetherEvent) => {
         if (current !== generation) return
         batcher.push({ kind: "event", event, at: now() })
       },

@@ -2,7 +2,7 @@
  * `/settings`: the effective config, with `heartbeat_ms` editable through `PATCH /global/config`.
  * The server validates; its message is shown at the field, so the rules live in one place (core's schema).
  */
-import { HEARTBEAT_MS } from "@tether/core/browser"
+import { HEARTBEAT_MS } from "@tether/core/wire"
 import { createEffect, createSignal, For, type JSX, onMount, Show } from "solid-js"
 import { measuredCadence } from "../context/connection-history.ts"
 import { useServerSdk } from "../context/server-sdk.tsx"

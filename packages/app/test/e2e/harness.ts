@@ -45,9 +45,13 @@ export interface RunningServer {
 /** Starts `tether serve` and resolves once it prints `tether listening on http://HOST:PORT`. */
 export const startServer = async (
   args: string[],
-  { timeoutMs = 30_000, env = {} }: { timeoutMs?: number; env?: Record<string, string> } = {},
+  {
+    timeoutMs = 30_000,
+    env = {},
+    command = [SERVER_MAIN, "serve"],
+  }: { timeoutMs?: number; env?: Record<string, string>; command?: string[] } = {},
 ): Promise<RunningServer> => {
-  const proc = Bun.spawn([process.execPath, "--conditions=@tether/source", SERVER_MAIN, "serve", ...args], {
+  const proc = Bun.spawn([process.execPath, "--conditions=@tether/source", ...command, ...args], {
     cwd: REPO_DIR,
     stdin: "ignore",
     stdout: "pipe",
@@ -96,6 +100,8 @@ export const serveWorkspace = (workspace: { dataDir: string; configPath: string 
 export const launchBrowser = async (): Promise<{
   context: BrowserContext
   page: Page
+  /** The profile directory, also in every Chromium process's command line (to find them in `/proc`). */
+  profile: string
   close(): Promise<void>
 }> => {
   const profile = mkdtempSync(join(tmpdir(), "tether-chromium-"))
@@ -117,6 +123,7 @@ export const launchBrowser = async (): Promise<{
   return {
     context,
     page,
+    profile,
     async close() {
       await context.close().catch(() => {})
       rmSync(profile, { recursive: true, force: true })

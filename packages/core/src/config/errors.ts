@@ -4,28 +4,7 @@
  *
  * @module
  */
-
-/**
- * One problem in a config, as `ConfigInvalid.issues` and the HTTP 400 body list them.
- *
- * `path` is the dotted key path (`server.event_stream.heartbeat_ms`,
- * array items as `server.cors.0`), `""` for the whole document (e.g. a JSONC syntax error, whose
- * `message` then starts with its 1-based line and column). `message` says what was expected and
- * what was given, without repeating the path.
- *
- * @example
- * ```ts
- * import type { ConfigIssue } from "@tether/core"
- * const issue: ConfigIssue = {
- *   path: "server.event_stream.heartbeat_ms",
- *   message: "expected an integer from 1000 to 60000, got 500",
- * }
- * ```
- */
-export interface ConfigIssue {
-  readonly path: string
-  readonly message: string
-}
+import type { ConfigIssue } from "../wire/config.ts"
 
 /**
  * A config that cannot be used: malformed JSONC, an unknown key, a wrong type or an out-of-range value.

@@ -5,7 +5,7 @@
  * @module
  */
 import type { z } from "zod"
-import type { ConfigIssue } from "./errors.ts"
+import type { ConfigIssue } from "../wire/config.ts"
 import { allowedKeys, describeExpected, schemaAt } from "./expected.ts"
 
 type Segment = PropertyKey

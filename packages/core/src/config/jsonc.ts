@@ -13,7 +13,8 @@ import {
   printParseErrorCode,
   stripComments,
 } from "jsonc-parser"
-import { ConfigInvalid, type ConfigIssue } from "./errors.ts"
+import type { ConfigIssue } from "../wire/config.ts"
+import { ConfigInvalid } from "./errors.ts"
 
 /**
  * The jsonc-parser options every config parse uses: JSONC as editors write it (comments and trailing

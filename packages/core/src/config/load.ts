@@ -4,10 +4,11 @@
  * @module
  */
 import { join, resolve } from "node:path"
+import type { Config } from "../wire/config.ts"
 import { ConfigFileError } from "./errors.ts"
 import { defaultConfigDir, type Env } from "./paths.ts"
 import { readConfigText } from "./read-file.ts"
-import { type Config, defaultConfig } from "./schema.ts"
+import { defaultConfig } from "./schema.ts"
 import { parseConfigText } from "./validate.ts"
 
 /**

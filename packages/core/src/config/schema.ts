@@ -6,9 +6,8 @@
  * @module
  */
 import { z } from "zod"
-import { HEARTBEAT_MS } from "./limits.ts"
-
-export { HEARTBEAT_MS } from "./limits.ts"
+import type { Config, ConfigInput } from "../wire/config.ts"
+import { HEARTBEAT_MS } from "../wire/timing.ts"
 
 const MiB = 1024 * 1024
 
@@ -173,47 +172,17 @@ export const ConfigSchema = z
     $schema: z.string().optional().describe("The JSON Schema of this file, for editors."),
     server: ServerConfigSchema.prefault({}),
   })
-  .describe("Tether config (tether.jsonc).")
+  .describe("Tether config (tether.jsonc).") satisfies z.ZodType<Config, ConfigInput>
 
 /**
- * The effective config: every key present, defaults filled in.
- *
- * @example
- * ```ts
- * import { type Config, defaultConfig } from "@tether/core"
- * const config: Config = defaultConfig()
- * config.server.event_stream.heartbeat_ms // 10000
- * ```
+ * True when `A` and `B` are the same type (optional and readonly included, which mutual
+ * assignability misses).
  */
-export type Config = z.output<typeof ConfigSchema>
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
 
-/**
- * What a config file may hold: every key optional.
- *
- * @example
- * ```ts
- * import type { ConfigInput } from "@tether/core"
- * const file: ConfigInput = { server: { event_stream: { heartbeat_ms: 1000 } } }
- * ```
- */
-export type ConfigInput = z.input<typeof ConfigSchema>
-
-/**
- * A deep-partial config, as `PATCH /global/config` takes it (arrays are replaced whole).
- *
- * @example
- * ```ts
- * import type { ConfigPatch } from "@tether/core"
- * const patch: ConfigPatch = { server: { event_stream: { heartbeat_ms: 2000 } } }
- * ```
- */
-export type ConfigPatch = DeepPartial<ConfigInput>
-
-type DeepPartial<T> = T extends readonly unknown[]
-  ? T
-  : T extends object
-    ? { [K in keyof T]?: DeepPartial<T[K]> }
-    : T
+// The wire types are written by hand in `wire/config.ts` (the SDK and the app read them without zod);
+// `satisfies` above checks one direction only, so a key added to the schema alone would pass it.
+true satisfies Same<z.output<typeof ConfigSchema>, Config> & Same<z.input<typeof ConfigSchema>, ConfigInput>
 
 /**
  * The config with every default, as used when no file exists. A fresh object on each call.

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test"
 import { invalidConfigs, validConfigs } from "../../test/fixtures/configs.ts"
+import { HEARTBEAT_MS } from "../wire/timing.ts"
 import { ConfigInvalid } from "./errors.ts"
-import { defaultConfig, HEARTBEAT_MS } from "./schema.ts"
+import { defaultConfig } from "./schema.ts"
 import { parseConfigText, validateConfig } from "./validate.ts"
 
 const FILE = "/home/me/tether.jsonc"

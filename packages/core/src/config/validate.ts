@@ -3,10 +3,12 @@
  *
  * @module
  */
+
+import type { Config } from "../wire/config.ts"
 import { ConfigInvalid } from "./errors.ts"
 import { toConfigIssues } from "./issues.ts"
 import { parseJsonc } from "./jsonc.ts"
-import { type Config, ConfigSchema } from "./schema.ts"
+import { ConfigSchema } from "./schema.ts"
 
 /**
  * Checks a parsed config value and fills in every default. Unknown keys (at any depth), wrong

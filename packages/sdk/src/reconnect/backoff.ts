@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { DEFAULT_RETRY_MS } from "../wire.ts"
 
 /** How reconnect delays grow. */
 export interface BackoffOptions {
@@ -14,8 +15,12 @@ export interface BackoffOptions {
   readonly jitter: number
 }
 
-/** The contract's defaults: 500 ms, doubling, capped at 30 s, ±25 %. */
-export const DEFAULT_BACKOFF: BackoffOptions = Object.freeze({ baseMs: 500, capMs: 30_000, jitter: 0.25 })
+/** The contract's defaults: 500 ms (the server's default `retry:`), doubling, capped at 30 s, ±25 %. */
+export const DEFAULT_BACKOFF: BackoffOptions = Object.freeze({
+  baseMs: DEFAULT_RETRY_MS,
+  capMs: 30_000,
+  jitter: 0.25,
+})
 
 /**
  * Fills in defaults and checks the values, so a typo fails at subscribe time rather than as a retry storm.

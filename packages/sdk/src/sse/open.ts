@@ -1,44 +1,45 @@
 /**
  * `openEventStream`: a fetch-based, self-healing Server-Sent Events connection for any SSE URL.
  *
+ * Every decision (reconnect or give up, which connection is current, what the status says) is made by
+ * the pure state machine of `lifecycle.ts`; this file is its runner: it performs the commands a step
+ * returns (fetch, read, abort, timers, callbacks) and reports what happened as the next events.
+ *
  * @module
  */
-import {
-  SseContentTypeError,
-  SseError,
-  type SseEventTooLarge,
-  SseHttpError,
-  SseNetworkError,
-  SseStaleError,
-  SseStreamEnded,
-} from "../errors.ts"
-import { backoffDelay, resolveBackoff } from "../reconnect/backoff.ts"
+import { SseError, type SseEventTooLarge, SseNetworkError } from "../errors.ts"
+import { resolveBackoff } from "../reconnect/backoff.ts"
 import { systemClock } from "../reconnect/clock.ts"
 import { listenForWake } from "../reconnect/wake.ts"
 import { createWatchdog } from "../reconnect/watchdog.ts"
 import { createFanout } from "./fanout.ts"
+import {
+  type Command,
+  initialState,
+  type LifecycleContext,
+  type LifecycleEvent,
+  type LifecycleState,
+  receive,
+  statusOf,
+  stillWanted,
+  transition,
+} from "./lifecycle.ts"
 import { createParser, DEFAULT_MAX_EVENT_SIZE } from "./parse.ts"
 import { redactError, redactUrl } from "./redact.ts"
-import { checkLastEventId, resolveStreamUrl, streamRequestHeaders } from "./request.ts"
+import { checkLastEventId, resolveStreamUrl } from "./request.ts"
+import { parseRetryAfter, readSnippet } from "./response.ts"
 import type {
   EventSourceParser,
   EventStreamHandle,
   OpenEventStreamOptions,
   SseMessage,
-  StreamState,
   StreamStatus,
 } from "./types.ts"
 
-// Kept importable from here, where it began.
+// Kept importable from here, where they began.
+export { MIN_RETRY_MS } from "./lifecycle.ts"
 export { redactUrl } from "./redact.ts"
-
-/** A server's `retry:` below this is raised to it: `retry: 0` plus a server that closes at once would be a busy loop. */
-export const MIN_RETRY_MS = 100
-/** A `Retry-After` header is honoured up to this many ms. */
-const MAX_RETRY_AFTER_MS = 300_000
-/** How long a refused response may take to show the first bytes of its body for the error message. */
-const ERROR_BODY_WAIT_MS = 1000
-const ERROR_BODY_CHARS = 512
+export { isEventStream, parseRetryAfter } from "./response.ts"
 
 /**
  * Opens a Server-Sent Events stream that reconnects by itself, and keeps doing so until closed.
@@ -76,339 +77,270 @@ export function openEventStream(url: string | URL, options: OpenEventStreamOptio
   // What errors (and so logs and UIs) show: the URL without the credentials it may carry.
   const shown = redactUrl(href)
   const clock = options.clock ?? systemClock
-  const random = options.random ?? Math.random
   const maybeFetch: typeof fetch | undefined = options.fetch ?? globalThis.fetch?.bind(globalThis)
   if (typeof maybeFetch !== "function") {
     throw new TypeError("openEventStream: no global fetch in this runtime; pass options.fetch")
   }
   const fetchImpl = maybeFetch
   const backoff = resolveBackoff(options.backoff)
-  let baseMs = backoff.baseMs
   const maxEventSize = options.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE
   if (typeof maxEventSize !== "number" || !(maxEventSize > 0)) {
     throw new RangeError(`maxEventSize must be a positive number of characters, got ${String(maxEventSize)}`)
   }
   const highWaterMark = options.highWaterMark ?? 1024
   if (!(highWaterMark >= 1)) throw new RangeError(`highWaterMark must be ≥ 1, got ${highWaterMark}`)
-  const fanout = createFanout<SseMessage>(highWaterMark)
-
-  let state: StreamState = "connecting"
-  let closed = false
-  let hasFailed = false
-  let attempt = 0
-  let nextRetryAt: number | undefined
-  let lastEventAt: number | undefined
   if (options.lastEventId !== undefined) checkLastEventId(options.lastEventId, "openEventStream: lastEventId")
-  let lastEventId = options.lastEventId ?? ""
-  let lastError: Error | undefined
-  let current: AbortController | undefined
-  let retryTimer: unknown
-  let retryAfterMs = 0
-  let snapshot: StreamStatus | undefined
-  // The parser of the connection being read, so `setLastEventId` reaches the id buffer it dispatches from.
-  let activeParser: EventSourceParser | undefined
+  const fanout = createFanout<SseMessage>(highWaterMark)
+  const context: LifecycleContext = { url: shown, backoff, random: options.random ?? Math.random }
+
+  let state: LifecycleState = initialState(backoff.baseMs, options.lastEventId)
+  // The connection being made or read, and the controller that ends it: aborted when the machine retires it.
+  let live: { readonly connection: number; readonly controller: AbortController } | undefined
+  let waiting: unknown
+  // The parser of the latest connection, so `setLastEventId` reaches the id buffer it dispatches from.
+  let parser: EventSourceParser | undefined
+  let snapshot: StreamStatus = statusOf(state)
+  let snapshotOf = state
+
+  const status = (): StreamStatus => {
+    if (snapshotOf !== state) {
+      snapshot = statusOf(state)
+      snapshotOf = state
+    }
+    return snapshot
+  }
 
   const watchdog = createWatchdog({
     clock,
     timeoutMs: options.staleAfterMs,
-    onStale: () => current?.abort(new SseStaleError(watchdog.timeoutMs() ?? 0)),
+    onStale: () => dispatch({ type: "stale", limitMs: watchdog.timeoutMs() ?? 0, at: clock.now() }),
   })
 
-  const status = (): StreamStatus => {
-    if (snapshot) return snapshot
-    const next: {
-      state: StreamState
-      attempt: number
-      nextRetryAt?: number
-      lastEventAt?: number
-      lastEventId?: string
-      error?: Error
-    } = { state, attempt }
-    if (nextRetryAt !== undefined) next.nextRetryAt = nextRetryAt
-    if (lastEventAt !== undefined) next.lastEventAt = lastEventAt
-    if (lastEventId !== "") next.lastEventId = lastEventId
-    if (lastError !== undefined) next.error = lastError
-    snapshot = next
-    return next
-  }
-  const changed = () => {
-    snapshot = undefined
-    if (options.onStatus) call(options.onStatus, status())
+  /** Runs one step. Callbacks (`onStatus`, `onMessage`) may dispatch in turn; their steps run at once, inside this one. */
+  function dispatch(event: LifecycleEvent): void {
+    const step = transition(state, event, context)
+    state = step.state
+    const commands = step.commands
+    for (let i = 0; i < commands.length; i++) {
+      const command = commands[i] as Command
+      if (stillWanted(command, state)) perform(command, event)
+    }
   }
 
-  const stopWake = listenForWake(() => {
-    // Only a waiting reconnect is hurried; an open stream is checked by the watchdog.
-    if (closed || retryTimer === undefined) return
-    clock.clearTimeout(retryTimer)
-    retryTimer = undefined
-    startAttempt()
-  })
-  const onAbort = () => close()
-  options.signal?.addEventListener("abort", onAbort, { once: true })
-
-  const teardown = () => {
-    closed = true
-    current?.abort()
-    current = undefined
-    watchdog.stop()
-    if (retryTimer !== undefined) clock.clearTimeout(retryTimer)
-    retryTimer = undefined
-    nextRetryAt = undefined
-    stopWake()
-    options.signal?.removeEventListener("abort", onAbort)
-    state = "closed"
+  function deliver(message: SseMessage): void {
+    if (options.onMessage) call(options.onMessage, message)
+    fanout.push(message)
   }
 
-  function close(): void {
-    if (closed) return
-    teardown()
-    lastError = undefined
-    changed()
-    fanout.end()
+  function perform(command: Command, event: LifecycleEvent): void {
+    switch (command.type) {
+      case "status":
+        if (options.onStatus) call(options.onStatus, status())
+        return
+      case "deliver":
+        if (event.type === "frame" && event.message !== undefined) deliver(event.message)
+        return
+      case "connect":
+        connect(command.connection)
+        return
+      case "fetch":
+        request(command.connection, command.headers)
+        return
+      case "read-refusal": {
+        const { connection, response } = command
+        readSnippet(response)
+          .then((body) =>
+            dispatch({
+              type: "refused",
+              connection,
+              status: response.status,
+              statusText: response.statusText,
+              body,
+              retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), clock.now()),
+              at: clock.now(),
+            }),
+          )
+          .catch(unforeseen(connection))
+        return
+      }
+      case "read":
+        read(command.connection, command.body).catch(unforeseen(command.connection))
+        return
+      case "discard":
+        void command.response.body?.cancel().catch(() => {})
+        return
+      case "abort":
+        live?.controller.abort(command.reason)
+        live = undefined
+        watchdog.stop()
+        return
+      case "wait":
+        waiting = clock.setTimeout(() => {
+          waiting = undefined
+          dispatch({ type: "timer" })
+        }, command.ms)
+        return
+      case "cancel-wait":
+        if (waiting !== undefined) clock.clearTimeout(waiting)
+        waiting = undefined
+        return
+      case "set-parser-id":
+        parser?.setLastEventId(command.id)
+        return
+      case "unlisten":
+        stopWake()
+        options.signal?.removeEventListener("abort", onAbort)
+        return
+      case "end":
+        fanout.end(command.error)
+        return
+    }
   }
 
-  /** Ends the stream for good because retrying cannot help. */
-  function fail(error: Error): void {
-    if (closed) return
-    teardown()
-    lastError = error
-    changed()
-    fanout.end(error)
+  /** A failure nobody foresaw ends the stream with its error: better than an unhandled rejection and a
+   * status stuck at "open" while nothing flows. */
+  const unforeseen = (connection: number) => (error: unknown) =>
+    dispatch({ type: "error", connection, error: asError(error), retry: false, at: clock.now() })
+
+  /** An attempt failed in a way worth retrying: a network error, or (`network: false`) a `headers` function's rejection. */
+  const failed = (connection: number, network: boolean) => (error: unknown) =>
+    dispatch({ type: "error", connection, error: attemptError(error, network), retry: true, at: clock.now() })
+
+  /** The controller of connection `connection`: the commands that need one come only while it is current. */
+  const controllerOf = (connection: number): AbortController => {
+    if (live?.connection !== connection)
+      throw new Error(`openEventStream: connection ${connection} is not current`)
+    return live.controller
   }
 
-  function retry(error: Error): void {
-    if (closed) return
-    current?.abort()
-    current = undefined
-    watchdog.stop()
-    hasFailed = true
-    attempt += 1
-    const delay = Math.max(backoffDelay(attempt, { ...backoff, baseMs }, random), retryAfterMs)
-    retryAfterMs = 0
-    state = "reconnecting"
-    nextRetryAt = clock.now() + delay
-    lastError = error
-    changed()
-    // onStatus may have called close(): then no timer may outlive the stream.
-    if (closed) return
-    retryTimer = clock.setTimeout(() => {
-      retryTimer = undefined
-      startAttempt()
-    }, delay)
-  }
-
-  /** One connection attempt. A failure nobody foresaw ends the stream with its error: better than an
-   * unhandled rejection and a status stuck at "open" while nothing flows. */
-  function startAttempt(): void {
-    const running = connect()
-    // connect() makes its controller current before its first await.
-    const mine = current
-    running.catch((error: unknown) => {
-      if (current === mine) fail(error instanceof Error ? error : new Error(String(error)))
-    })
-  }
-
-  async function connect(): Promise<void> {
-    if (closed) return
+  function connect(connection: number): void {
     const controller = new AbortController()
-    current = controller
-    const isCurrent = () => !closed && current === controller
-    state = hasFailed ? "reconnecting" : "connecting"
-    nextRetryAt = undefined
-    changed()
-    // onStatus may have called close(): the watchdog armed below would then outlive the stream.
-    if (!isCurrent()) return
-
+    live = { connection, controller }
     // Bounds the whole attempt up to the first bytes: a headers() function (a token refresh) that never
     // settles, and a server that accepts and never answers, are stale too.
     watchdog.start()
-    let extra: HeadersInit | undefined
-    if (typeof options.headers === "function") {
-      try {
-        extra = await untilAborted(options.headers(), controller.signal)
-      } catch (error) {
-        // A token service that is down is retried like the server itself (the error shows in the status).
-        if (isCurrent()) retry(connectionError(controller, error, false))
-        return
-      }
-      if (!isCurrent()) return
-    } else extra = options.headers
-    let headers: Record<string, string>
+    const { headers } = options
+    if (typeof headers !== "function") {
+      dispatch({ type: "headers", connection, headers })
+      return
+    }
+    // A token service that is down is retried like the server itself (the error shows in the status).
+    let pending: Promise<HeadersInit>
     try {
-      headers = streamRequestHeaders(extra, lastEventId)
+      pending = untilAborted(headers(), controller.signal)
     } catch (error) {
-      // Invalid header names or values are a programming error: retrying would only repeat it.
-      fail(error instanceof Error ? error : new TypeError(String(error)))
-      return
+      pending = Promise.reject(error)
     }
-
-    let response: Response
-    try {
-      response = await fetchImpl(href, {
-        method: "GET",
-        headers,
-        signal: controller.signal,
-        redirect: "follow",
-        // As EventSource asks (the HTML standard): an HTTP cache must neither answer nor store a live stream.
-        cache: "no-store",
-      })
-    } catch (error) {
-      if (isCurrent()) retry(connectionError(controller, error))
-      return
-    }
-    if (!isCurrent()) {
-      void response.body?.cancel().catch(() => {})
-      return
-    }
-
-    if (response.status !== 200) {
-      const retryable = response.status >= 500 || response.status === 408 || response.status === 429
-      const body = await readSnippet(response)
-      if (!isCurrent()) return
-      const error = new SseHttpError(shown, response.status, response.statusText, body)
-      if (retryable) {
-        retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), clock.now())
-        retry(error)
-      } else fail(error)
-      return
-    }
-    const contentType = response.headers.get("content-type")
-    if (!isEventStream(contentType)) {
-      void response.body?.cancel().catch(() => {})
-      fail(new SseContentTypeError(shown, contentType))
-      return
-    }
-
-    const body = response.body
-    if (!body) {
-      // Not an empty stream (a conforming fetch gives a 200 a body, ended at once when empty: that is
-      // retried as a normal end) but a fetch that cannot stream, so retrying cannot help. The `eventsource`
-      // package fails the connection here too.
-      fail(
-        new TypeError(
-          `openEventStream: the response of ${shown} has no body to read (response.body is ${String(body)}): ` +
-            "the fetch in use cannot stream; pass options.fetch whose responses have a ReadableStream body",
-        ),
-      )
-      return
-    }
-    state = "open"
-    lastError = undefined
-    changed()
-    await read(controller, body, isCurrent)
+    pending
+      .then((extra) => dispatch({ type: "headers", connection, headers: extra }), failed(connection, false))
+      .catch(unforeseen(connection))
   }
 
-  async function read(
-    controller: AbortController,
-    body: ReadableStream<Uint8Array>,
-    isCurrent: () => boolean,
-  ): Promise<void> {
+  function request(connection: number, headers: Record<string, string>): void {
+    const controller = controllerOf(connection)
+    let pending: Promise<Response>
+    try {
+      pending = Promise.resolve(
+        fetchImpl(href, {
+          method: "GET",
+          headers,
+          signal: controller.signal,
+          redirect: "follow",
+          // As EventSource asks (the HTML standard): an HTTP cache must neither answer nor store a live stream.
+          cache: "no-store",
+        }),
+      )
+    } catch (error) {
+      pending = Promise.reject(error)
+    }
+    pending
+      .then((response) => dispatch({ type: "response", connection, response }), failed(connection, true))
+      .catch(unforeseen(connection))
+  }
+
+  async function read(connection: number, body: ReadableStream<Uint8Array>): Promise<void> {
+    const { signal } = controllerOf(connection)
     const reader = body.getReader()
     // ignoreBOM keeps a leading BOM in the text so the parser strips exactly one, as the spec says.
     const decoder = new TextDecoder("utf-8", { ignoreBOM: true })
-    const attemptAtOpen = attempt
     let tooLarge: SseEventTooLarge | undefined
-    let dirty = false
-    const frame = () => {
-      lastEventAt = clock.now()
-      attempt = 0
-      dirty = true
-      // onStatus hears of it once per chunk, but status() read meanwhile (in onMessage) must not be stale.
-      snapshot = undefined
+    // Frames take the machine's `receive` directly: the `frame` step without its event and step objects.
+    const frame = (message: SseMessage | undefined, retryMs: number | undefined) => {
+      const next = receive(state, connection, message, retryMs, clock.now())
+      if (next === state) return
+      state = next
+      if (message !== undefined) deliver(message)
     }
-    const parser = createParser({
-      lastEventId,
+    const current = createParser({
+      lastEventId: state.lastEventId,
       maxEventSize,
-      onMessage: (message) => {
-        // A handler may close (or an error replace) the stream mid-chunk: drop the rest of the chunk.
-        if (!isCurrent()) return
-        lastEventId = message.id
-        frame()
-        if (options.onMessage) call(options.onMessage, message)
-        fanout.push(message)
-      },
-      onRetry: (ms) => {
-        baseMs = Math.max(MIN_RETRY_MS, ms)
-        frame()
-      },
-      onComment: frame,
+      onMessage: (message) => frame(message, undefined),
+      onRetry: (ms) => frame(undefined, ms),
+      onComment: () => frame(undefined, undefined),
       onError: (error) => {
         tooLarge = error
       },
     })
-    activeParser = parser
+    parser = current
     try {
       for (;;) {
         const { done, value } = await reader.read()
-        if (!isCurrent()) {
-          void reader.cancel().catch(() => {})
+        // Retired meanwhile (closed, replaced, stale): the machine's `abort` aborted this connection's signal.
+        if (signal.aborted) break
+        if (done) {
+          current.feed(decoder.decode())
+          current.end()
+          dispatch({ type: "end", connection, at: clock.now() })
           return
         }
-        if (done) break
         watchdog.kick()
-        parser.feed(decoder.decode(value, { stream: true }))
-        if (!isCurrent()) return
-        if (tooLarge) {
-          // Reconnecting would likely replay the same event: do not let its frames reset the backoff.
-          attempt = attemptAtOpen
-          retry(tooLarge)
-          return
-        }
-        if (parser.lastEventId() !== lastEventId) {
-          lastEventId = parser.lastEventId()
-          dirty = true
-        }
-        if (dirty) {
-          dirty = false
-          changed()
-        }
+        current.feed(decoder.decode(value, { stream: true }))
+        dispatch({ type: "chunk", connection, lastEventId: current.lastEventId(), tooLarge, at: clock.now() })
+        // Or by this chunk: a handler closed the stream, or an event was too large.
+        if (signal.aborted) break
         const drained = fanout.whenDrained()
         if (drained) {
           // A slow iterator: stop reading (TCP pushes back on the server) and stop the watchdog meanwhile.
           watchdog.stop()
           await drained
-          if (!isCurrent()) return
+          if (signal.aborted) break
           watchdog.start()
         }
       }
+      void reader.cancel().catch(() => {})
     } catch (error) {
-      if (isCurrent()) retry(connectionError(controller, error))
-      return
+      failed(connection, true)(error)
     }
-    parser.feed(decoder.decode())
-    parser.end()
-    retry(new SseStreamEnded(shown))
   }
 
-  /** Why an attempt failed: the watchdog's reason, an SSE error, or else a network error (`network: false`: the error as is). */
-  function connectionError(controller: AbortController, error: unknown, network = true): Error {
-    const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined
-    if (reason instanceof SseError) return reason
+  /** Why an attempt failed: an SSE error, or else a network error (`network: false`: the error as is). */
+  function attemptError(error: unknown, network: boolean): Error {
     if (error instanceof SseError) return error
-    if (!network) return error instanceof Error ? error : new Error(String(error))
+    if (!network) return asError(error)
     // The cause is a redacted copy: Bun's fetch error keeps the URL, password and all, as `path`.
     return new SseNetworkError(shown, redactError(error, href))
   }
 
+  const stopWake = listenForWake(() => dispatch({ type: "wake" }))
+  const onAbort = () => dispatch({ type: "close" })
   if (options.signal?.aborted) {
-    teardown()
-    snapshot = undefined
+    // Closed before it began: no callback hears of it, nothing is left listening.
+    stopWake()
+    state = { ...state, state: "closed" }
     fanout.end()
   } else {
+    options.signal?.addEventListener("abort", onAbort, { once: true })
     // Deferred so that callbacks may refer to the returned handle.
-    queueMicrotask(startAttempt)
+    queueMicrotask(() => dispatch({ type: "timer" }))
   }
 
   return {
-    close,
+    close: () => dispatch({ type: "close" }),
     status,
     setStaleAfterMs: (ms) => watchdog.setTimeoutMs(ms),
     setLastEventId(id) {
       checkLastEventId(id, "setLastEventId")
-      if (id === lastEventId) return
-      lastEventId = id
-      activeParser?.setLastEventId(id)
-      changed()
+      dispatch({ type: "last-event-id", id })
     },
     [Symbol.asyncIterator]: () => fanout.iterator(),
   }
@@ -433,47 +365,7 @@ function untilAborted<T>(promise: T | Promise<T>, signal: AbortSignal): Promise<
   })
 }
 
-/** Whether a Content-Type's essence is `text/event-stream` (parameters and case ignored). */
-export function isEventStream(contentType: string | null): boolean {
-  if (contentType === null) return false
-  const semicolon = contentType.indexOf(";")
-  const essence = (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase()
-  return essence === "text/event-stream"
-}
-
-/** `Retry-After` as a delay in ms from `now` (delta-seconds or an HTTP date); 0 when absent or invalid. */
-export function parseRetryAfter(value: string | null, now: number): number {
-  if (value === null) return 0
-  const trimmed = value.trim()
-  const ms = /^\d+$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed) - now
-  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : 0
-}
-
-/** The first characters of a refused response's body, for the error message; never waits long. */
-async function readSnippet(response: Response): Promise<string> {
-  const body = response.body
-  if (!body) return ""
-  const reader = body.getReader()
-  const decoder = new TextDecoder()
-  let text = ""
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const deadline = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), ERROR_BODY_WAIT_MS)
-  })
-  try {
-    while (text.length < ERROR_BODY_CHARS) {
-      const result = await Promise.race([reader.read(), deadline])
-      if (result === "timeout" || result.done) break
-      text += decoder.decode(result.value, { stream: true })
-    }
-  } catch {
-    // The body is only decoration for the error message.
-  } finally {
-    clearTimeout(timer)
-    void reader.cancel().catch(() => {})
-  }
-  return text.trim().slice(0, ERROR_BODY_CHARS)
-}
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)))
 
 /** Runs a user callback; its exception is reported, not allowed to break the stream. */
 function call<T>(callback: (value: T) => void, value: T): void {

@@ -152,23 +152,12 @@ export function createParser(options: ParserOptions): EventSourceParser {
       // then a string switch on it). Inlining `id:` here measured faster (A/B) than sending it to
       // `parseLine`'s own `id:` check.
       while (lf !== -1) {
-        const first = chunk.charCodeAt(pos)
         if (lf === pos) {
           dispatch()
-        } else if (
-          first === 100 && // d
-          chunk.charCodeAt(pos + 1) === 97 && // a
-          chunk.charCodeAt(pos + 2) === 116 && // t
-          chunk.charCodeAt(pos + 3) === 97 && // a
-          chunk.charCodeAt(pos + 4) === COLON
-        ) {
-          appendData(chunk.slice(chunk.charCodeAt(pos + 5) === SPACE ? pos + 6 : pos + 5, lf))
-        } else if (
-          first === 105 && // i
-          chunk.charCodeAt(pos + 1) === 100 && // d
-          chunk.charCodeAt(pos + 2) === COLON
-        ) {
-          setId(chunk, chunk.charCodeAt(pos + 3) === SPACE ? pos + 4 : pos + 3, lf)
+        } else if (isData(chunk, pos)) {
+          appendData(chunk.slice(valueAfter(chunk, pos + 4), lf))
+        } else if (isId(chunk, pos)) {
+          setId(chunk, valueAfter(chunk, pos + 2), lf)
         } else {
           parseLine(chunk, pos, lf)
         }
@@ -214,40 +203,23 @@ export function createParser(options: ParserOptions): EventSourceParser {
     }
     // "If the line starts with a U+003A COLON character (:)": a comment.
     if (s.charCodeAt(start) === COLON) {
-      if (onComment) onComment(s.slice(s.charCodeAt(start + 1) === SPACE ? start + 2 : start + 1, end))
+      if (onComment) onComment(s.slice(valueAfter(s, start), end))
       return
     }
     // `data:` first: by far the commonest line, worth skipping the generic field split for.
-    if (
-      s.charCodeAt(start) === 100 && // d
-      s.charCodeAt(start + 1) === 97 && // a
-      s.charCodeAt(start + 2) === 116 && // t
-      s.charCodeAt(start + 3) === 97 && // a
-      s.charCodeAt(start + 4) === COLON
-    ) {
-      appendData(s.slice(s.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5, end))
+    if (isData(s, start)) {
+      appendData(s.slice(valueAfter(s, start + 4), end))
       return
     }
     // `id:` and `event:` next, for the lines that reach here (CR-terminated streams, lines completed
     // across chunks): the generic split below costs a substring and a string switch per line
     // (slower on tiny events with CRLF in ≤ 4096-char chunks, A/B in one run; see docs/BENCHMARKS.md).
-    if (
-      s.charCodeAt(start) === 105 && // i
-      s.charCodeAt(start + 1) === 100 && // d
-      s.charCodeAt(start + 2) === COLON
-    ) {
-      setId(s, s.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end)
+    if (isId(s, start)) {
+      setId(s, valueAfter(s, start + 2), end)
       return
     }
-    if (
-      s.charCodeAt(start) === 101 && // e
-      s.charCodeAt(start + 1) === 118 && // v
-      s.charCodeAt(start + 2) === 101 && // e
-      s.charCodeAt(start + 3) === 110 && // n
-      s.charCodeAt(start + 4) === 116 && // t
-      s.charCodeAt(start + 5) === COLON
-    ) {
-      eventType = s.slice(s.charCodeAt(start + 6) === SPACE ? start + 7 : start + 6, end)
+    if (isEvent(s, start)) {
+      eventType = s.slice(valueAfter(s, start + 5), end)
       checkSize()
       return
     }
@@ -256,8 +228,7 @@ export function createParser(options: ParserOptions): EventSourceParser {
     let colon = start
     while (colon < end && s.charCodeAt(colon) !== COLON) colon++
     const field = s.slice(start, colon)
-    // "If value starts with a U+0020 SPACE character, remove it from value": only one.
-    const value = colon === end ? "" : s.slice(s.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1, end)
+    const value = colon === end ? "" : s.slice(valueAfter(s, colon), end)
     // Field names are compared literally, with no case folding.
     switch (field) {
       case "data":
@@ -368,6 +339,49 @@ export function createParser(options: ParserOptions): EventSourceParser {
   }
 
   return { feed, end, reset, lastEventId: () => lastId, setLastEventId }
+}
+
+// The three fields worth recognising before the generic split, each spelled once: `s` holds the field
+// name and its colon at `at` (a line shorter than that reads NaN past its end, which matches nothing).
+
+/** `data:` at `at`. */
+function isData(s: string, at: number): boolean {
+  return (
+    s.charCodeAt(at) === 100 && // d
+    s.charCodeAt(at + 1) === 97 && // a
+    s.charCodeAt(at + 2) === 116 && // t
+    s.charCodeAt(at + 3) === 97 && // a
+    s.charCodeAt(at + 4) === COLON
+  )
+}
+
+/** `id:` at `at`. */
+function isId(s: string, at: number): boolean {
+  return (
+    s.charCodeAt(at) === 105 && // i
+    s.charCodeAt(at + 1) === 100 && // d
+    s.charCodeAt(at + 2) === COLON
+  )
+}
+
+/** `event:` at `at`. */
+function isEvent(s: string, at: number): boolean {
+  return (
+    s.charCodeAt(at) === 101 && // e
+    s.charCodeAt(at + 1) === 118 && // v
+    s.charCodeAt(at + 2) === 101 && // e
+    s.charCodeAt(at + 3) === 110 && // n
+    s.charCodeAt(at + 4) === 116 && // t
+    s.charCodeAt(at + 5) === COLON
+  )
+}
+
+/**
+ * Where a field's value starts, given the index of the colon after its name: "If value starts with a
+ * U+0020 SPACE character, remove it from value" (only one).
+ */
+function valueAfter(s: string, colon: number): number {
+  return s.charCodeAt(colon + 1) === SPACE ? colon + 2 : colon + 1
 }
 
 /** Index of the first CR or LF at or after `from`, or -1, walking: for the tail of a tiny chunk (see `feed`). */

@@ -17,22 +17,32 @@ export function redactUrl(url: string): string {
   try {
     parsed = new URL(url)
   } catch {
-    return url
+    // Not a URL (the scheme forgotten, a typo) and so shown in an error as it was given: its
+    // credentials are hidden all the same, found in the text.
+    return redactSearch(url.replace(/(\/\/[^/?#@\s:]*:)[^/?#@\s]*@/, "$1***@")).text
   }
   let redacted = false
   if (parsed.password !== "") {
     parsed.password = "***"
     redacted = true
   }
+  const search = redactSearch(parsed.search)
+  redacted ||= search.redacted
+  if (!redacted) return url
+  parsed.search = search.text
+  return parsed.href
+}
+
+/** `text` with the values of credential query parameters replaced by `***`. */
+function redactSearch(text: string): { readonly text: string; readonly redacted: boolean } {
+  let redacted = false
   // Rewritten by hand, not through searchParams (which would re-encode every other parameter).
-  const search = parsed.search.replace(/([?&])([^=&]*)=([^&]*)/g, (whole, sep: string, name: string) => {
+  const replaced = text.replace(/([?&])([^=&#\s]*)=([^&#\s]*)/g, (whole, sep: string, name: string) => {
     if (!SECRET_PARAMS.test(decodeURIComponentSafe(name))) return whole
     redacted = true
     return `${sep}${name}=***`
   })
-  if (!redacted) return url
-  parsed.search = search
-  return parsed.href
+  return { text: replaced, redacted }
 }
 
 /**

@@ -10,6 +10,8 @@ import { Context, Effect, Layer } from "effect"
 import { appLayer } from "../app-layer.ts"
 import { chooseEventLog } from "../event/log-choice.ts"
 import { HttpServer } from "../http/server.ts"
+import { parseLogFlags } from "../observability/log-flags.ts"
+import { makeTelemetry } from "../observability/telemetry.ts"
 import { resolveConfig } from "../start.ts"
 import { ENVIRONMENT_HELP } from "./environment-help.ts"
 import { stopWhenParentGone } from "./parent-watch.ts"
@@ -26,11 +28,14 @@ export const SERVE_FLAGS = {
   "redis-url": { type: "string" },
   "ready-deadline-ms": { type: "string" },
   "ready-max-lag-ms": { type: "string" },
+  "log-format": { type: "string" },
+  "log-level": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const
 
 export const SERVE_USAGE = `Usage: tether serve [--port N] [--hostname H] [--config PATH] [--data-dir DIR] [--event-log sqlite|memory|redis]
-                    [--redis-url URL] [--ready-deadline-ms N] [--ready-max-lag-ms N] [--supervise …]
+                    [--redis-url URL] [--ready-deadline-ms N] [--ready-max-lag-ms N] [--log-format pretty|json]
+                    [--log-level debug|info|warn|error] [--supervise …]
 
   --port N          TCP port (default: server.port, 4096); 0 picks a free port
   --hostname H      address to bind (default: server.hostname, 127.0.0.1)
@@ -44,6 +49,10 @@ export const SERVE_USAGE = `Usage: tether serve [--port N] [--hostname H] [--con
                     how long readiness's bus round trip and store write may take (default 1000)
   --ready-max-lag-ms N
                     event-loop lag above which the server reports not ready (default 500)
+  --log-format pretty|json
+                    lifecycle log lines on stderr: one readable line, or one JSON object (default pretty)
+  --log-level debug|info|warn|error
+                    the least severe lines written (default info; debug adds every stream opened and closed)
   --supervise       run the server as a child process and restart it when it exits or stays not-ready;
                     tuning: --ready-interval-ms --ready-grace-ms --ready-timeout-ms --start-timeout-ms
                     --stop-timeout-ms --restart-delay-ms --restart-delay-max-ms --stable-ms`
@@ -69,6 +78,8 @@ export const serve = (args: readonly string[]): Effect.Effect<void, unknown> =>
       )
     const deadlineMs = yield* parseMs("--ready-deadline-ms", flags["ready-deadline-ms"], READY_DEADLINE_RANGE)
     const lagThresholdMs = yield* parseMs("--ready-max-lag-ms", flags["ready-max-lag-ms"], READY_LAG_RANGE)
+    const logFlags = parseLogFlags(flags["log-format"], flags["log-level"])
+    if (typeof logFlags === "string") return yield* fail(`tether serve: ${logFlags}`, 2)
     const resolved = yield* Effect.tryPromise({
       try: () =>
         resolveConfig({
@@ -96,6 +107,7 @@ export const serve = (args: readonly string[]): Effect.Effect<void, unknown> =>
         ...(deadlineMs === undefined ? {} : { deadlineMs }),
         ...(lagThresholdMs === undefined ? {} : { lagThresholdMs }),
       },
+      telemetry: makeTelemetry({ ...logFlags, eventLog: eventLog.kind }),
     })
     yield* Effect.scoped(
       Effect.gen(function* () {

@@ -19,6 +19,7 @@ import { loadConfig } from "@tether/core"
 import { Effect } from "effect"
 import { DEFAULT_READY_DEADLINE_MS } from "../health/readiness.ts"
 import { PASSWORD_ENV, passwordRefusal } from "../http/access.ts"
+import { supervisorLog } from "../observability/supervisor-log.ts"
 import { SUPERVISOR_PID_ENV, watchParent } from "./parent-watch.ts"
 import { ExitCode } from "./run-main.ts"
 
@@ -187,9 +188,7 @@ export interface SuperviseIo {
  */
 export const runSupervisor = async (args: readonly string[], io: SuperviseIo = {}): Promise<number> => {
   const env = io.env ?? process.env
-  const log =
-    io.log ??
-    ((line: string) => process.stderr.write(`${new Date().toISOString()} tether supervise: ${line}\n`))
+  const log = io.log ?? supervisorLog(args)
   const stdout = io.stdout ?? ((line: string) => process.stdout.write(`${line}\n`))
   let parsed: SuperviseArgs
   let hostname: string

@@ -33,6 +33,7 @@ import {
   type Config,
   ConfigFileError,
   ConfigInvalid,
+  type ConfigUpdatedProperties,
   defaultConfig,
   defaultConfigDir,
   EventType,
@@ -44,6 +45,7 @@ import {
 import { Context, Effect, Layer } from "effect"
 import { EventBus } from "../event/bus.ts"
 import { bindRefusal, PASSWORD_ENV } from "../http/access.ts"
+import { Telemetry } from "../observability/telemetry.ts"
 import { ConfigConflict, ConfigFileConflict } from "./conflicts.ts"
 import { LiveConfig } from "./service.ts"
 import { writeAtomically } from "./write-atomically.ts"
@@ -151,7 +153,10 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
     if (changed.length > 0) {
       log(`${origin}: applied ${changed.join(", ")}`)
       try {
-        await options.publish({ type: EventType.ConfigUpdated, properties: { config: next, changed } })
+        await options.publish({
+          type: EventType.ConfigUpdated,
+          properties: { config: next, changed } satisfies ConfigUpdatedProperties,
+        })
       } catch (error) {
         // The change is made and written; only its announcement failed.
         log(
@@ -374,6 +379,9 @@ const absentConflict = (file: string, text: string | null, waitedMs: number): Co
           "change; to start over, write {} to it.",
   )
 
+// Changes made and files created are notices; everything else the keeper says is a problem.
+const NOTICE = /: applied |^created |takes effect at the next start/
+
 /**
  * The server's config file keeper as a service: watching from start, closed with the server.
  * `PATCH /global/config` reaches it through the request context.
@@ -394,10 +402,12 @@ export class ConfigWatch extends Context.Service<ConfigWatch, ConfigFile>()("@te
     Effect.gen(function* () {
       const live = yield* LiveConfig
       const bus = yield* EventBus
+      const { log } = yield* Telemetry
       const file = makeConfigFile({
         live: { current: live.current, set: (next) => Effect.runPromise(live.set(next)) },
         publish: (input) => Effect.runPromise(bus.announce(input)),
         path: live.path,
+        log: (line) => (NOTICE.test(line) ? log.info(line) : log.warn(line)),
       })
       // Attached before the server listens: an edit made right after the listening line is seen.
       yield* Effect.promise(() => file.start())

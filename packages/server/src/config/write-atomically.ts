@@ -151,14 +151,14 @@ export const writeAtomically = async (
     `.${basename(target)}.${process.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`,
   )
   const handle = await open(temp, "wx", mode)
-  try {
-    await handle.writeFile(text, "utf8")
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
   let seen: BigIntStats | undefined
   try {
+    try {
+      await handle.writeFile(text, "utf8")
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
     await chmod(temp, mode)
     seen = look(file, target)
     if ((await currentText(file)) !== expected || !untouched(look(file, target), seen)) {

@@ -6,6 +6,7 @@
  */
 import { Effect, Layer, Schedule } from "effect"
 import { LiveConfig } from "../config/service.ts"
+import { Telemetry } from "../observability/telemetry.ts"
 import { EventLog, type EventLogError } from "./log.ts"
 
 /** How often the log is trimmed. */
@@ -28,9 +29,10 @@ export const RetentionLayer: Layer.Layer<never, never, EventLog | LiveConfig> = 
         dropped < TRIM_BATCH ? Effect.void : Effect.andThen(Effect.sleep(0), batches),
       ),
     )
+    const { log: serverLog } = yield* Telemetry
     const pass = batches.pipe(
       Effect.catch((error) =>
-        Effect.sync(() => console.error(`tether: trimming the event log failed: ${error.message}`)),
+        Effect.sync(() => serverLog.error(`trimming the event log failed: ${error.message}`)),
       ),
     )
     yield* Effect.forkScoped(Effect.repeat(pass, Schedule.spaced(TRIM_EVERY_MS)))

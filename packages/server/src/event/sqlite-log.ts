@@ -15,8 +15,8 @@
  * Failures underneath (see `store-health.ts`): an append is acknowledged only while the paths still
  * name the files this connection writes (a deleted or replaced file would lose it at the next start).
  * The readiness probe also fails on that, on damaged pages (found by `quick_check` at open or by any
- * later call), on a nearly full disk and while the latest append failed: a probe's one small write
- * can still fit where a real event no longer does.
+ * later call), on a nearly full disk and after an append failed, until a write as large as that event
+ * goes through: a probe's one small write can still fit where a real event no longer does.
  *
  * @module
  */
@@ -79,6 +79,11 @@ export const makeSqliteLog = (
   const setProbe = db.query<unknown, [number]>(
     "INSERT INTO meta (key, value) VALUES ('probe', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
   )
+  // A write as large as a failed publish, committed then taken back (see `probe`).
+  const setRoom = db.query<unknown, [number]>(
+    "INSERT INTO meta (key, value) VALUES ('probe_room', zeroblob(?1)) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+  )
+  const clearRoom = db.query<unknown, []>("DELETE FROM meta WHERE key = 'probe_room'")
 
   const trimTx = db.transaction((cutoff: number): number => {
     const { changes } = deleteThrough.run(cutoff)
@@ -101,8 +106,8 @@ export const makeSqliteLog = (
   const files = watchFiles([file, `${file}-wal`])
   let damage = damageOf(db)
   if (damage !== undefined) console.error(`tether: the event log ${file} is damaged: ${damage}`)
-  // Why the newest append failed, until one succeeds.
-  let appendFailure: string | undefined
+  // Why the newest append failed and how large it was, until a write that large succeeds.
+  let appendFailure: { readonly reason: string; readonly bytes: number } | undefined
 
   const attempt = <A>(what: string, f: () => A): Effect.Effect<A, EventLogError> =>
     Effect.try({
@@ -150,7 +155,10 @@ export const makeSqliteLog = (
           appendFailure = undefined
           return { id: formatSequenceId(row.seq), ...event }
         } catch (error) {
-          appendFailure = error instanceof Error ? error.message : String(error)
+          appendFailure = {
+            reason: error instanceof Error ? error.message : String(error),
+            bytes: Buffer.byteLength(event.properties) + Buffer.byteLength(event.type),
+          }
           throw error
         }
       }),
@@ -168,8 +176,18 @@ export const makeSqliteLog = (
           `only ${free} bytes are free on its disk, under the ${MIN_FREE_BYTES} a publish may need`,
         )
       }
-      if (appendFailure !== undefined)
-        throw new Error(`the latest publish could not be stored: ${appendFailure}`)
+      if (appendFailure !== undefined) {
+        // Ready again once a write as large as the failed publish goes through (space freed, a quota
+        // raised), not only after a publish succeeds: a load balancer sends none to an instance that
+        // is not ready, which would then stay so until restarted.
+        try {
+          setRoom.run(appendFailure.bytes)
+          clearRoom.run()
+        } catch {
+          throw new Error(`the latest publish could not be stored: ${appendFailure.reason}`)
+        }
+        appendFailure = undefined
+      }
       setProbe.run(Date.now())
     }),
     resume: (requested) =>

@@ -10,6 +10,7 @@ import type { ConfigFile } from "../config/watch.ts"
 import type { EventBusShape } from "../event/bus.ts"
 import type { EventLogShape } from "../event/log.ts"
 import type { ReadinessChecker } from "../health/readiness.ts"
+import type { TelemetryShape } from "../observability/telemetry.ts"
 import type { EventStreamsShape } from "../stream/service.ts"
 
 /** The server's services, resolved once when the server starts. */
@@ -24,6 +25,8 @@ export interface AppServices {
   readonly configFile: ConfigFile
   /** The built app's directory (`packages/app/dist`), or `null` when it cannot be found. */
   readonly appDir: string | null
+  /** The server's log and metrics (`GET /global/metrics`). */
+  readonly telemetry: TelemetryShape
 }
 
 /** Per request. */

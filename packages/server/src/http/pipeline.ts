@@ -21,8 +21,11 @@ export const composePipeline =
   (middleware: readonly Middleware[], terminal: Handler) =>
   (request: Request, context: RequestContext): Promise<Response> => {
     const internal = (error: unknown): Response => {
-      console.error(`tether: ${request.method} ${context.url.pathname} failed:`, error)
       const message = error instanceof Error ? error.message : String(error)
+      // The path only: a query may carry `?token=`. No telemetry in a bare test context: stderr then.
+      const line = `${request.method} ${context.url.pathname} failed: ${message}`
+      if (context.telemetry === undefined) console.error(`tether: ${line}`, error)
+      else context.telemetry.log.error(line, { stack: error instanceof Error ? error.stack : undefined })
       return errorResponse(500, "InternalError", message)
     }
     const dispatch = async (index: number): Promise<Response> => {

@@ -1,9 +1,12 @@
 /**
  * Dispatches a request through the route table: exact `METHOD /path` match, 405 for a known path
- * with another method, 404 JSON for unknown API paths, the built app for other `GET`s.
+ * with another method, the built app for its own pages and files, 404 JSON for everything else
+ * (`/global/…`, `/metrics`: never the app's page with a 200).
  *
  * @module
  */
+
+import { isAppPath } from "./app-pages.ts"
 import type { Handler, RequestContext } from "./context.ts"
 import { errorResponse } from "./json.ts"
 import { serveApp } from "./static.ts"
@@ -47,7 +50,9 @@ export const makeRouter = (table: Record<string, Handler>) => {
     if (pathname.startsWith(API_PREFIX) || pathname === "/global") {
       return errorResponse(404, "NotFound", `No route for ${request.method} ${pathname}`)
     }
-    if (request.method === "GET" || request.method === "HEAD") return serveApp(request, context)
+    if ((request.method === "GET" || request.method === "HEAD") && isAppPath(pathname)) {
+      return serveApp(request, context)
+    }
     return errorResponse(404, "NotFound", `No route for ${request.method} ${pathname}`)
   }
 }

@@ -5,6 +5,7 @@
  */
 
 import { readyRoute } from "../health/route.ts"
+import { metricsRoute } from "../observability/http-hooks.ts"
 import type { Handler } from "./context.ts"
 import { patchConfig } from "./routes/config.ts"
 import { eventStream } from "./routes/event-stream.ts"
@@ -18,4 +19,5 @@ export const routes: Record<string, Handler> = {
   "PATCH /global/config": patchConfig,
   "POST /global/event": publishEvent,
   "GET /global/event": eventStream,
+  "GET /global/metrics": metricsRoute,
 }

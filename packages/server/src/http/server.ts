@@ -13,6 +13,8 @@ import { ConfigWatch } from "../config/watch.ts"
 import { EventBus } from "../event/bus.ts"
 import { EventLog } from "../event/log.ts"
 import { Readiness } from "../health/service.ts"
+import { streamRefusalMiddleware } from "../observability/http-hooks.ts"
+import { Telemetry } from "../observability/telemetry.ts"
 import { EventStreams } from "../stream/service.ts"
 import {
   accessMiddleware,
@@ -89,6 +91,7 @@ const make = Effect.fnUntraced(function* (options: ListenOptions) {
     readiness: yield* Readiness,
     configFile: yield* ConfigWatch,
     appDir: options.appDir === undefined ? resolveAppDir() : options.appDir,
+    telemetry: yield* Telemetry,
   }
   // The request pipeline, in order; access control goes first.
   const password = process.env[PASSWORD_ENV]
@@ -96,6 +99,7 @@ const make = Effect.fnUntraced(function* (options: ListenOptions) {
   if (refusal !== null) return yield* new ListenError({ message: refusal })
   let bound = { hostname: options.hostname, port: options.port }
   const middleware: Middleware[] = [
+    streamRefusalMiddleware(services.telemetry.metrics),
     accessMiddleware(createAccess({ config: services.config.current, bound: () => bound })),
   ]
   const handle = composePipeline(middleware, makeRouter(routes))
@@ -120,7 +124,7 @@ const make = Effect.fnUntraced(function* (options: ListenOptions) {
             return handle(request, context)
           },
           error: (error) => {
-            console.error("tether: request failed:", error)
+            services.telemetry.log.error(`request failed: ${error.message}`)
             return Response.json(
               { error: { name: "InternalError", message: error.message } },
               { status: 500 },

@@ -9,13 +9,19 @@
  * the lifecycle around it instead: the server scope closes every connection, the heartbeat is one
  * scheduled fiber for all of them.
  *
- * Writes: the response body is a `ReadableStream` with `highWaterMark: 0`, so Bun's socket sink asks
- * for data (`pull`) exactly when it can write more. A connection that keeps up has a pull waiting
- * (`wanted`), and an event is enqueued at once: one write per event, no added latency. A connection
- * that is behind has no pull waiting; its frames (shared `Uint8Array`s, never copied per connection
- * until then) collect in `pending`, and the next pull concatenates them into one chunk: one write
- * per drain however many events piled up. `pending` is the unsent backlog Bun reports through that
- * backpressure; past `max_buffered_bytes` the connection is dropped and its memory freed at once.
+ * Writes: the response body is a Bun "direct" `ReadableStream`: its one `pull` hands over a controller
+ * whose `write` goes straight to Bun's socket sink (coalesced into one socket write per turn) and
+ * answers with a promise when the socket cannot take more. A connection that keeps up writes each
+ * event at once. A connection that is behind (a write is waiting on that promise) collects its frames
+ * (shared `Uint8Array`s, never copied per connection until then) in `pending`, and writes them as one
+ * chunk when the socket drains. `pending` is the unsent backlog; past `max_buffered_bytes` the
+ * connection is dropped and its memory freed at once.
+ *
+ * Why a direct stream: a dropped client must lose its socket, not only its response body. Bun keeps
+ * the socket of an errored default `ReadableStream` open for as long as unsent bytes sit in a full
+ * receive window (issue 17: still open 21 s later, pinning an fd and kernel memory, and an
+ * `EventSource` never learned it was dropped). Rejecting a direct stream's `pull` promise makes Bun
+ * reset the connection at once, whatever is queued.
  *
  * @module
  */
@@ -68,9 +74,13 @@ export class Connection {
   opened: Promise<Error | null> = Promise.resolve(null)
 
   private readonly host: ConnectionHost
-  private controller: ReadableStreamDefaultController<Uint8Array> | null = null
-  // A pull is waiting: the socket can take data now.
-  private wanted = false
+  // Set by the stream's one `pull`, when Bun starts sending the body.
+  private controller: ReadableStreamDirectController | null = null
+  // Settle the promise `pull` returned: resolve ends the body normally, reject resets the socket.
+  private finish: (() => void) | null = null
+  private abort: ((reason?: unknown) => void) | null = null
+  // A write is waiting for the socket to drain: frames collect in `pending` meanwhile.
+  private blocked = false
   // Frames not yet handed to the socket, and their size. Allocated only when the client falls behind.
   private pending: Uint8Array[] | null = null
   private pendingBytes = 0
@@ -81,16 +91,13 @@ export class Connection {
 
   constructor(host: ConnectionHost) {
     this.host = host
-    this.stream = new ReadableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          this.controller = controller
-        },
-        pull: () => this.onPull(),
-        cancel: () => this.end("client"),
-      },
-      { highWaterMark: 0 },
-    )
+    const source: Bun.DirectUnderlyingSource<Uint8Array> = {
+      type: "direct",
+      pull: (controller) => this.onPull(controller),
+      cancel: () => this.end("client"),
+    }
+    // The DOM lib's `ReadableStream` constructor (in this package's types) does not know Bun's direct sources.
+    this.stream = new ReadableStream<Uint8Array>(source as unknown as UnderlyingDefaultSource<Uint8Array>)
   }
 
   /** Unsent bytes: what the client has not taken yet, held replay events included. */
@@ -103,12 +110,16 @@ export class Connection {
     return this.held !== null
   }
 
+  /** Whether the socket takes a write now: the body has started and no write waits for a drain. */
+  get writable(): boolean {
+    return this.controller !== null && !this.blocked && this.closedBy === null
+  }
+
   /** Writes one frame (ephemeral, or durable outside the live path), in order. */
   send(frame: Uint8Array): void {
     if (this.closedBy !== null) return
-    if (this.wanted) {
-      this.wanted = false
-      this.enqueue(frame)
+    if (this.controller !== null && !this.blocked) {
+      this.write(frame)
       return
     }
     if (this.pending === null) this.pending = [frame]
@@ -171,9 +182,12 @@ export class Connection {
     }
   }
 
-  /** Resolves once the client has taken everything pending (used to pace a replay). */
+  /**
+   * Resolves once the socket takes more: nothing pending and no write waiting for a drain (used to
+   * pace a replay), or the connection has ended.
+   */
   drained(): Promise<void> {
-    if (this.pendingBytes === 0 || this.closedBy !== null) return Promise.resolve()
+    if (this.closedBy !== null || (this.pendingBytes === 0 && this.writable)) return Promise.resolve()
     return new Promise((resolve) => {
       if (this.drainWaiters === null) this.drainWaiters = [resolve]
       else this.drainWaiters.push(resolve)
@@ -182,56 +196,106 @@ export class Connection {
 
   /**
    * Ends the connection. `shutdown` sends what is pending and closes the body normally (the client
-   * reconnects); `slow` and `error` abort it and free the backlog at once.
+   * reconnects); `slow` and `error` reset the connection itself and free the backlog at once.
    */
   end(reason: CloseReason): void {
     if (this.closedBy !== null) return
     this.closedBy = reason
-    const controller = this.controller
     const pending = this.pending
-    this.pending = null
-    this.pendingBytes = 0
     this.held = null
     this.heldBytes = 0
     this.wakeDrainWaiters()
     this.host.release(this)
-    if (controller === null || reason === "client") return
-    try {
-      if (reason === "shutdown") {
-        if (pending !== null && pending.length > 0) controller.enqueue(concat(pending))
-        controller.close()
-      } else {
-        // Aborts the response (the client sees a reset and resumes). No reason on purpose: Bun prints an
-        // erroring body's reason like an uncaught error, code frame and all, on top of our own log line.
-        controller.error()
-      }
-    } catch {
-      // The stream was already closed by the other side: nothing left to free.
-    }
-  }
-
-  private onPull(): void {
-    const pending = this.pending
-    if (pending === null || pending.length === 0) {
-      this.wanted = true
-      this.wakeDrainWaiters()
+    // Before the body started, `onPull` finishes the job (a shutdown keeps its pending frames for it).
+    if (this.controller === null) {
+      if (reason !== "shutdown") this.dropPending()
       return
     }
-    const chunk = pending.length === 1 ? (pending[0] as Uint8Array) : concat(pending)
-    this.pending = null
-    this.pendingBytes = 0
-    this.enqueue(chunk)
-    this.wakeDrainWaiters()
+    this.dropPending()
+    const finish = this.finish
+    const abort = this.abort
+    this.finish = null
+    this.abort = null
+    if (reason === "client") {
+      finish?.()
+      return
+    }
+    if (reason === "shutdown") {
+      try {
+        if (pending !== null && pending.length > 0) this.controller.write(concat(pending))
+        this.controller.close()
+      } catch {
+        // The body was already closed by the other side: nothing left to send.
+      }
+      finish?.()
+      return
+    }
+    // Bun resets the socket when the body's `pull` promise rejects, even with a full receive window.
+    // No reason on purpose: Bun prints a rejection reason like an uncaught error, code frame and all.
+    abort?.(undefined)
   }
 
-  // A body that the runtime closed without telling us (no cancel) throws here: end this connection
-  // rather than let the error escape into the fan-out loop and starve the connections after it.
-  private enqueue(chunk: Uint8Array): void {
-    try {
-      ;(this.controller as ReadableStreamDefaultController<Uint8Array>).enqueue(chunk)
-    } catch {
-      this.end("error")
+  private onPull(controller: ReadableStreamDirectController): Promise<void> {
+    this.controller = controller
+    const reason = this.closedBy
+    if (reason !== null) {
+      if (reason !== "shutdown") return Promise.reject(undefined)
+      const pending = this.pending
+      this.dropPending()
+      if (pending !== null && pending.length > 0) controller.write(concat(pending))
+      controller.close()
+      return Promise.resolve()
     }
+    const done = new Promise<void>((resolve, reject) => {
+      this.finish = resolve
+      this.abort = reject
+    })
+    this.flushPending()
+    return done
+  }
+
+  // A write the socket could not take yet answers with a promise: collect frames until it settles.
+  private write(chunk: Uint8Array): void {
+    let written: number | Promise<number>
+    try {
+      written = (this.controller as ReadableStreamDirectController).write(chunk)
+    } catch {
+      // A body the runtime closed without telling us throws here: end this connection rather than let
+      // the error escape into the fan-out loop and starve the connections after it.
+      this.end("error")
+      return
+    }
+    if (typeof written === "number") {
+      // 0 for a non-empty chunk: the destination has gone away (the client left, or the body was closed).
+      if (written === 0 && chunk.byteLength > 0) this.end("error")
+      return
+    }
+    this.blocked = true
+    written.then(
+      () => this.onDrain(),
+      () => this.end("error"),
+    )
+  }
+
+  private onDrain(): void {
+    this.blocked = false
+    if (this.closedBy !== null) return
+    this.flushPending()
+  }
+
+  private flushPending(): void {
+    const pending = this.pending
+    if (pending !== null && pending.length > 0) {
+      const chunk = pending.length === 1 ? (pending[0] as Uint8Array) : concat(pending)
+      this.dropPending()
+      this.write(chunk)
+    }
+    if (this.writable) this.wakeDrainWaiters()
+  }
+
+  private dropPending(): void {
+    this.pending = null
+    this.pendingBytes = 0
   }
 
   private checkBound(): void {

@@ -33,6 +33,11 @@ export class FrameCache {
     return this.bytes
   }
 
+  /** The mean size of the frames held (recent events), or `null` when none is. */
+  get averageBytes(): number | null {
+    return this.frames.size === 0 ? null : this.bytes / this.frames.size
+  }
+
   get(id: string): Uint8Array | undefined {
     return this.frames.get(id)
   }

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { EPHEMERAL_ID } from "@tether/core"
+import { type BuiltinEventMap, type BuiltinEventType, EPHEMERAL_ID } from "@tether/core"
 
 const encoder = new TextEncoder()
 
@@ -48,9 +48,12 @@ export const encodeFrame = (text: string): Uint8Array => encoder.encode(text)
 export const durableFrame = (id: string, type: string, propertiesJson: string, time: number): Uint8Array =>
   encodeFrame(frameText(envelopeJson(id, type, propertiesJson, time), id))
 
-/** An ephemeral (no `id:`) event frame, as bytes. */
-export const ephemeralFrame = (type: string, properties: unknown, time: number): Uint8Array =>
-  encodeFrame(frameText(envelopeJson(EPHEMERAL_ID, type, JSON.stringify(properties), time)))
+/** An ephemeral (no `id:`) event frame of a built-in type, as bytes; its properties are checked against the wire types. */
+export const ephemeralFrame = <Type extends BuiltinEventType>(
+  type: Type,
+  properties: BuiltinEventMap[Type],
+  time: number,
+): Uint8Array => encodeFrame(frameText(envelopeJson(EPHEMERAL_ID, type, JSON.stringify(properties), time)))
 
 /**
  * The `retry:` field: the reconnect delay a native `EventSource` should use.

@@ -27,7 +27,7 @@ describe("Hub", () => {
   test("with a gapless log, a live connection that would skip numbers is ended to resume instead", async () => {
     const flushes: (() => void)[] = []
     const previous = (at: string) => (Number(at) > 0 ? id(Number(at) - 1) : null)
-    const hub = new Hub(compareSequenceIds, (flush) => flushes.push(flush), previous)
+    const hub = new Hub(compareSequenceIds, (flush) => flushes.push(flush), null, previous)
     const open = (lastId: string) => {
       const connection = new Connection({
         maxBufferedBytes: () => 1 << 20,

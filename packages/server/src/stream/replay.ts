@@ -3,25 +3,29 @@
  * id, then live events, with no gap and no duplicate.
  *
  * The connection is already subscribed (it holds live events) when this runs. The log is read in
- * pages. A page's frames are queued only as far as the slow-client bound allows and the rest as the
- * client takes them, so a large replay never counts against that bound. After each page, held live
- * events the page already covered are dropped; when a short page says the log is caught up, the
- * remaining held events (all newer) are sent and the connection goes live.
+ * pages shared by every stream (`replay-pages.ts`: clients resuming from nearby points read and encode
+ * each page once). A page's frames are handed over only while the client's socket takes them, and
+ * never more than the slow-client bound, so a large replay never counts against that bound and never
+ * piles up in memory. After each page, held live events the page already covered are dropped; when a
+ * short page says the log is caught up, the remaining held events (all newer) are sent and the
+ * connection goes live.
+ *
+ * Every replay shares the event loop through one {@link LoopBudget}: a few milliseconds of replay per
+ * turn, then timers and I/O run (heartbeats, publishes, readiness), so a burst of far-behind resumes
+ * never freezes the server (issue 17).
  *
  * Retention keeps trimming while a replay waits for its client: a page read after the client's
  * position was trimmed would start past a hole, so it gets `server.resync` instead.
  *
  * @module
  */
-import { EventType } from "@tether/core"
+import { DEFAULT_RETRY_MS, EventType } from "@tether/core"
 import { Effect } from "effect"
 import type { EventLogShape, ResumePoint } from "../event/log.ts"
 import type { Connection } from "./connection.ts"
-import { durableFrame, ephemeralFrame, retryFrame } from "./frame.ts"
-import type { FrameCache } from "./frame-cache.ts"
-
-/** The reconnect delay announced to native `EventSource` clients: the SDK's base backoff. */
-export const RETRY_MS = 500
+import { ephemeralFrame, retryFrame } from "./frame.ts"
+import type { LoopBudget } from "./loop-budget.ts"
+import type { ReplayPages } from "./replay-pages.ts"
 
 /** Events read per replay page. */
 export const REPLAY_PAGE = 500
@@ -29,13 +33,23 @@ export const REPLAY_PAGE = 500
 /** What a stream start needs. */
 export interface StreamStart {
   readonly log: EventLogShape
-  /** Frames already encoded (at publish or by an earlier replay), reused instead of encoding again. */
-  readonly frames: FrameCache
+  /** The pages every replay of this server shares (read and encoded once). */
+  readonly pages: ReplayPages
+  /** The event-loop time every replay of this server shares. */
+  readonly budget: LoopBudget
   readonly instance: string
   readonly heartbeatMs: () => number
   /** The current `server.event_stream.max_buffered_bytes`: a replay never queues more than this. */
   readonly maxBufferedBytes: () => number
   readonly warn: (message: string) => void
+  /** Told of each replayed event and each resync (metrics, log). */
+  readonly observe?: ReplayObserver
+}
+
+/** What a stream start reports. */
+export interface ReplayObserver {
+  readonly replayed: () => void
+  readonly resync: (requested: string, oldest: string | null) => void
 }
 
 /**
@@ -63,7 +77,9 @@ const run = async (
   requested: string | null,
   opened: (failure: Error | null) => void,
 ): Promise<void> => {
-  const { log } = start
+  const { log, pages, budget } = start
+  // Subscribed to live events before now: a page read after this moment misses nothing held.
+  const subscribed = pages.stamp()
   let newest: string | null
   let point: ResumePoint | null
   try {
@@ -77,7 +93,7 @@ const run = async (
     return
   }
   try {
-    connection.send(retryFrame(RETRY_MS))
+    connection.send(retryFrame(DEFAULT_RETRY_MS))
     connection.send(
       ephemeralFrame(
         EventType.Connected,
@@ -102,6 +118,7 @@ const run = async (
     connection.started = true
     if (point._tag === "Resync") {
       connection.send(ephemeralFrame(EventType.Resync, { requested, oldest: point.oldest }, Date.now()))
+      start.observe?.resync(requested, point.oldest)
       // The client refetches its state and resumes from `newest` (the SDK does): what follows is
       // every event after it.
       live()
@@ -110,7 +127,7 @@ const run = async (
     let after = point.after
     connection.lastId = after
     while (connection.closedBy === null) {
-      const page = await Effect.runPromise(log.readAfter(after, REPLAY_PAGE)).catch((error: unknown) => {
+      const page = await pages.read(after, REPLAY_PAGE, subscribed).catch((error: unknown) => {
         // Unreadable (damaged pages): ending the stream would bring the client back to the same page
         // forever, live events never reaching it. A resync tells it to refetch, and the stream goes on.
         start.warn(
@@ -123,6 +140,7 @@ const run = async (
         const oldest = await Effect.runPromise(log.oldest).catch(() => null)
         if (connection.closedBy !== null) return
         connection.send(ephemeralFrame(EventType.Resync, { requested: after, oldest }, Date.now()))
+        start.observe?.resync(after, oldest)
         const through = newest !== null && log.compare(newest, after) > 0 ? newest : after
         connection.lastId = through
         connection.settle(through, log.compare, true)
@@ -137,6 +155,7 @@ const run = async (
         connection.send(
           ephemeralFrame(EventType.Resync, { requested: after, oldest: still.oldest }, Date.now()),
         )
+        start.observe?.resync(after, still.oldest)
         // The client refetches its state. The stream goes on from `newest` (or past it, if the
         // replay already was): what it has not sent is exactly what comes after that.
         const through = newest !== null && log.compare(newest, after) > 0 ? newest : after
@@ -144,27 +163,33 @@ const run = async (
         connection.settle(through, log.compare, true)
         return
       }
-      for (const event of page) {
-        let frame = start.frames.get(event.id)
-        if (frame === undefined) {
-          frame = durableFrame(event.id, event.type, event.properties, event.time)
-          start.frames.set(event.id, frame)
-        }
+      const { ids, frames } = page
+      for (let i = 0; i < ids.length; i++) {
+        const frame = frames[i] as Uint8Array
         // A page can be many times the slow-client bound: hand it over as fast as the client takes
         // it, or a client far behind would be dropped as slow on every attempt and never catch up.
-        if (connection.unsentBytes + frame.byteLength > start.maxBufferedBytes()) {
+        // Nothing is queued past what the socket takes, so 300 replays hold no 300 backlogs.
+        if (!connection.writable || connection.unsentBytes + frame.byteLength > start.maxBufferedBytes()) {
           await connection.drained()
           if (connection.closedBy !== null) return
         }
-        connection.replayed(event.id, frame)
-        after = event.id
+        let wait = budget.pause(frame.byteLength)
+        while (wait !== null) {
+          await wait
+          if (connection.closedBy !== null) return
+          wait = budget.pause(frame.byteLength)
+        }
+        connection.replayed(ids[i] as string, frame)
+        start.observe?.replayed()
+        after = ids[i] as string
       }
-      if (page.length < REPLAY_PAGE) {
+      if (page.short) {
         connection.settle(after, log.compare, true)
         return
       }
       connection.settle(after, log.compare, false)
-      await connection.drained()
+      const wait = budget.pause()
+      if (wait !== null) await wait
     }
   } catch (error) {
     start.warn(`tether: an event stream failed: ${error instanceof Error ? error.message : String(error)}`)

@@ -8,11 +8,15 @@ import { Context, Effect, Layer } from "effect"
 import { LiveConfig } from "../config/service.ts"
 import { EventBus } from "../event/bus.ts"
 import { EventLog } from "../event/log.ts"
+import { Telemetry } from "../observability/telemetry.ts"
 import { Connection, type ConnectionHost } from "./connection.ts"
 import { FrameCache } from "./frame-cache.ts"
 import { runHeartbeat } from "./heartbeat.ts"
 import { Hub } from "./hub.ts"
+import { LoopBudget } from "./loop-budget.ts"
 import { startStream } from "./replay.ts"
+import { ReplayPages } from "./replay-pages.ts"
+import { makeStreamTelemetry } from "./stream-telemetry.ts"
 
 /** What `EventStreams` offers. */
 export interface EventStreamsShape {
@@ -53,24 +57,31 @@ export class EventStreams extends Context.Service<EventStreams, EventStreamsShap
       const config = yield* LiveConfig
       const bus = yield* EventBus
       const log = yield* EventLog
-      const hub = new Hub(log.compare, undefined, log.previous)
+      const { log: serverLog, metrics } = yield* Telemetry
+      const hub = new Hub(log.compare, undefined, metrics, log.previous)
+      const telemetry = makeStreamTelemetry(serverLog, metrics)
       // Once shutdown began, a new stream is ended at once (the client reconnects to the next server).
       let closing = false
       const instance = crypto.randomUUID()
-      const warn = (message: string) => console.error(message)
+      const warn = (message: string) => serverLog.warn(message)
       const host: ConnectionHost = {
         maxBufferedBytes: () => config.current().server.event_stream.max_buffered_bytes,
-        release: (connection) => hub.remove(connection),
+        release: (connection) => {
+          hub.remove(connection)
+          telemetry.closed(connection)
+        },
         warn,
       }
       const frames = new FrameCache()
       const start = {
         log,
-        frames,
+        pages: new ReplayPages(log, frames),
+        budget: new LoopBudget(),
         instance,
         heartbeatMs: () => config.current().server.event_stream.heartbeat_ms,
         maxBufferedBytes: host.maxBufferedBytes,
         warn,
+        observe: telemetry.replay,
       }
 
       const unsubscribe = bus.subscribe((event) => {
@@ -103,6 +114,7 @@ export class EventStreams extends Context.Service<EventStreams, EventStreamsShap
         instance,
         open: (lastEventId) => {
           const connection = new Connection(host)
+          telemetry.opened(connection, lastEventId)
           if (closing) {
             connection.end("shutdown")
             return connection

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { HealthResponse } from "@tether/core"
 import { Effect } from "effect"
 import { EventInvalid } from "../../event/errors.ts"
 import { MAX_EVENT_BYTES } from "../../event/publish-input.ts"
@@ -12,7 +13,7 @@ import type { Handler } from "../context.ts"
 import { errorFrom, errorResponse, json } from "../json.ts"
 
 /** `GET /global/health`: liveness, the process answers. */
-export const health: Handler = () => json({ healthy: true, version: VERSION })
+export const health: Handler = () => json({ healthy: true, version: VERSION } satisfies HealthResponse)
 
 /** `GET /global/config`: the effective config. */
 export const getConfig: Handler = (_request, { config }) => json(config.current())
@@ -62,6 +63,6 @@ export const publishEvent: Handler = async (request, { bus }) => {
   if (result._tag === "Success") return json({ id: result.success.id }, 202)
   const error = result.failure
   if (error instanceof EventInvalid) return errorFrom(400, error)
-  console.error(`tether: publish failed: ${error.message}`)
+  // Logged and counted by the instrumented event log (observability/instrumented-log.ts).
   return errorResponse(503, "EventLogError", error.message)
 }

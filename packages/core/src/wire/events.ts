@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Config } from "../config/schema.ts"
+import type { Config } from "./config.ts"
 import type { EventEnvelope } from "./envelope.ts"
 
 /** First event of every stream (ephemeral): what the client needs to keep the stream healthy. */
@@ -47,7 +47,7 @@ export interface ConfigUpdatedProperties {
  *
  * @example
  * ```ts
- * import type { BuiltinEventMap } from "@tether/core"
+ * import type { BuiltinEventMap } from "@tether/core/wire"
  * const connected: BuiltinEventMap["server.connected"] = { heartbeat_ms: 10000, instance: "a1", last_event_id: null }
  * ```
  */
@@ -66,7 +66,7 @@ export type BuiltinEventType = keyof BuiltinEventMap
  *
  * @example
  * ```ts
- * import type { BuiltinEvent } from "@tether/core"
+ * import type { BuiltinEvent } from "@tether/core/wire"
  * const onEvent = (event: BuiltinEvent) => {
  *   if (event.type === "server.resync") console.log("missed events after", event.properties.requested)
  * }
@@ -82,7 +82,7 @@ export type BuiltinEvent = {
  *
  * @example
  * ```ts
- * import { EventType, type TetherEvent } from "@tether/core"
+ * import { EventType, type TetherEvent } from "@tether/core/wire"
  * const describe = (event: TetherEvent): string =>
  *   event.type === EventType.Heartbeat ? "heartbeat" : `${event.type} #${event.id}`
  * ```
@@ -94,7 +94,7 @@ export type TetherEvent = BuiltinEvent | EventEnvelope<string, Record<string, un
  *
  * @example
  * ```ts
- * import { EventType } from "@tether/core"
+ * import { EventType } from "@tether/core/wire"
  * EventType.Heartbeat // "server.heartbeat"
  * ```
  */

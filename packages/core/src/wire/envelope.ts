@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * import type { EventEnvelope } from "@tether/core"
+ * import type { EventEnvelope } from "@tether/core/wire"
  * const event: EventEnvelope = JSON.parse('{"id":"1","type":"build.done","properties":{"ok":true},"time":1767225600000}')
  * console.log(event.type, event.properties.ok)
  * ```
@@ -32,7 +32,7 @@ export interface EventEnvelope<Type extends string = string, Properties = Record
  *
  * @example
  * ```ts
- * import { EPHEMERAL_ID } from "@tether/core"
+ * import { EPHEMERAL_ID } from "@tether/core/wire"
  * const heartbeat = { id: EPHEMERAL_ID, type: "server.heartbeat", properties: { heartbeat_ms: 10000 }, time: Date.now() }
  * ```
  */
@@ -43,7 +43,7 @@ export const EPHEMERAL_ID = ""
  *
  * @example
  * ```ts
- * import { isDurable } from "@tether/core"
+ * import { isDurable } from "@tether/core/wire"
  * isDurable({ id: "" }) // false
  * isDurable({ id: "0000000000000042" }) // true
  * ```
@@ -55,7 +55,7 @@ export const isDurable = (event: Pick<EventEnvelope, "id">): boolean => event.id
  *
  * @example
  * ```ts
- * import type { PublishInput } from "@tether/core"
+ * import type { PublishInput } from "@tether/core/wire"
  * const body: PublishInput = { type: "build.done", properties: { ok: true } }
  * await fetch("http://127.0.0.1:4096/global/event", { method: "POST", body: JSON.stringify(body) })
  * ```
