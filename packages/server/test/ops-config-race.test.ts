@@ -1,14 +1,17 @@
 /**
  * PATCHes racing hand edits of the same config file, on a real `tether serve`: a loop edits the file by
- * hand as people and editors do (read, change one value, write in place or save by rename), about 500
- * times a second, while two loops PATCH another key. A hand edit is lost when the next time the hand
+ * hand as people and editors do (read, change one value, then in turn: write in place as Bun's
+ * `writeFile` does, opening without truncating; save by rename; write in place truncating at `open`, as
+ * the shell's `>` does), about 650 times a second, while two loops PATCH another key. A hand edit is lost when the next time the hand
  * reads the file its last edit is gone, and still gone 50 ms later (a PATCH wrote what it had read
  * before the edit). Gone then back is "hidden for a moment": a PATCH had swapped its file in over an
  * edit that landed after its last look, found the edit in what it swapped out, and put it back.
  *
  * Before, a PATCH read, edited and renamed without looking again: 1 443 of 3 008 edits lost in 5 s
  * (48 %). Looking again right before a plain rename left 2 to 19 per run (the rename's own window);
- * with the exchange, none in repeated runs of 5 and 10 s, and 0 to 4 hidden for a moment.
+ * with the exchange, 0 or 1 per run, an in-place write landing (2 ms later) in the file swapped out by
+ * a writer that had opened it before; with that file held under a read lease for 50 ms after the
+ * exchange, none in repeated runs of 5 and 10 s on a loaded 2-core machine, 0 or 1 hidden for a moment.
  *
  * The figures go to stdout (`race: …`); `RACE_MS` sets the length of the race (default 5000).
  */
@@ -121,8 +124,9 @@ test("PATCHes racing hand edits lose no hand edit (48 % were lost before)", asyn
       `${patches} PATCHes: ${[...statuses].map(([status, n]) => `${n} × ${status}`).join(", ")}`,
   )
   expect(hand.edits).toBeGreaterThan(100)
-  // A PATCH that replaces the file holds the old one 50 ms (the grace): at most 20 a second.
-  expect(statuses.get(200) ?? 0).toBeGreaterThan(RACE_MS / 250)
+  // The race wrote: a PATCH that replaces the file holds the old one 50 ms (the grace), so at most 20 a
+  // second; 47 in 10 s on a 2-core machine with two busy loops beside the other tests.
+  expect(statuses.get(200) ?? 0).toBeGreaterThan(10)
   // Every answer is a success or a conflict to retry: nothing failed.
   expect([...statuses.keys()].filter((status) => status !== 200 && status !== 409)).toEqual([])
   expect(hand.lost).toEqual([])

@@ -7,6 +7,10 @@
  * put back) however late the write comes; with a read lease (`lease.ts`) the kernel also tells of a
  * writer that has it open or is opening it, before it writes anything.
  *
+ * The lease makes any process that opens the held file for writing wait, this one too: the server
+ * never does (it writes a new file and swaps it in); a synchronous open from the same thread would
+ * wait on its own lease until the kernel breaks it (`fs.lease-break-time`, 45 s).
+ *
  * @module
  */
 import { type BigIntStats, closeSync, constants, fstatSync, openSync, readSync } from "node:fs"
