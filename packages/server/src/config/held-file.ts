@@ -19,8 +19,6 @@ import { takeReadLease, writerWaiting } from "./lease.ts"
 
 /** A file held open, with what it held when taken. */
 export interface HeldFile {
-  /** Whether the kernel tells of writers (a read lease is held) or it is only looked at. */
-  readonly leased: boolean
   /**
    * Whether it no longer holds what it held when taken (size, modification time or content), or
    * (leased) another process is opening it to write.
@@ -94,7 +92,6 @@ export const holdFile = (
       return now.size === seen.size && now.mtimeNs === seen.mtimeNs && contentOf(fd) === expected
     }
     const held: HeldFile = {
-      leased,
       changed: () => (leased && writerWaiting(fd)) || !same(),
       release,
     }
