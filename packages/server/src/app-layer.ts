@@ -28,6 +28,8 @@ export interface AppOptions {
   readonly configPath: string | null
   readonly dataDir: string
   readonly eventLog: EventLogKind
+  /** The Redis server when `eventLog` is `redis`: `redis://HOST:PORT[/DB]`. */
+  readonly redisUrl?: string | undefined
   /** The built app's directory; default: found through `@tether/app`; `null` serves none. */
   readonly appDir?: string | null | undefined
   /** Limits of `GET /global/health/ready` (`--ready-deadline-ms`, `--ready-max-lag-ms`); defaults 1000 / 500 ms. */
@@ -48,10 +50,11 @@ export const appLayer = (options: AppOptions) => {
   // The SQLite log's data dir belongs to one server: locked before the log opens, released after it closes.
   const owned =
     options.eventLog === "sqlite" ? Layer.provideMerge(dataDirLockLayer(options.dataDir), startup) : startup
-  const base = Layer.mergeAll(
-    LiveConfig.layerOf(options.config, options.configPath),
-    instrumentEventLog(EventLog.layerOf(options.eventLog, options.dataDir)),
-  ).pipe(Layer.provide(owned))
+  // The Redis log reads the live retention, so the config is provided to the log as well as merged.
+  const base = instrumentEventLog(EventLog.layerOf(options.eventLog, options.dataDir, options.redisUrl)).pipe(
+    Layer.provideMerge(LiveConfig.layerOf(options.config, options.configPath)),
+    Layer.provide(owned),
+  )
   const bus = EventBus.layer.pipe(Layer.provideMerge(base))
   const streams = Layer.mergeAll(
     EventStreams.layer,
