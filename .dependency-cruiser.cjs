@@ -63,6 +63,13 @@ module.exports = {
       from: { path: "^packages/[^/]+/src/" },
       to: { circular: true },
     },
+    {
+      name: "no-unresolvable",
+      comment: "An import that names no file is a leftover of a move or rename.",
+      severity: "error",
+      from: { path: "^packages/[^/]+/src/" },
+      to: { couldNotResolve: true },
+    },
     ...packages.flatMap((from) =>
       packages
         .filter((to) => to !== from && !from.imports.includes(to.name))
