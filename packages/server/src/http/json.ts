@@ -1,5 +1,6 @@
 /**
- * JSON responses and the API's error shape `{"error":{"name","message"}}`.
+ * JSON responses and the API's error shape `{"error":{"name","message"}}`: every error body the server
+ * sends is made here, so the shape is written once.
  *
  * @module
  */

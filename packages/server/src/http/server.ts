@@ -119,10 +119,7 @@ const make = Effect.fnUntraced(function* (options: ListenOptions) {
           },
           error: (error) => {
             services.telemetry.log.error(`request failed: ${error.message}`)
-            return Response.json(
-              { error: { name: "InternalError", message: error.message } },
-              { status: 500 },
-            )
+            return errorResponse(500, "InternalError", error.message)
           },
         }),
       catch: (cause) =>

@@ -19,6 +19,7 @@ import { ConfigConflict, ConfigFileConflict } from "../../config/conflicts.ts"
 import { MAX_BODY_BYTES, readJsonObject } from "../body.ts"
 import type { Handler } from "../context.ts"
 import { HttpError } from "../http-error.ts"
+import { errorFrom, errorResponse, json } from "../json.ts"
 
 /**
  * The handler, bound to the server's config file keeper.
@@ -44,15 +45,14 @@ export const patchConfigRoute =
   async (request: Request): Promise<Response> => {
     try {
       const body = await readJsonObject(request, maxBodyBytes)
-      return Response.json(await file.patch(body))
+      return json(await file.patch(body))
     } catch (error) {
       if (error instanceof HttpError) return error.toResponse()
-      if (error instanceof ConfigInvalid) return Response.json({ error: error.toJSON() }, { status: 400 })
-      if (error instanceof ConfigFileConflict || error instanceof ConfigConflict)
-        return Response.json({ error: error.toJSON() }, { status: 409 })
+      if (error instanceof ConfigInvalid) return errorFrom(400, error)
+      if (error instanceof ConfigFileConflict || error instanceof ConfigConflict) return errorFrom(409, error)
       const message = error instanceof Error ? error.message : String(error)
       console.error(`tether: PATCH /global/config failed: ${message}`)
-      return Response.json({ error: { name: "ConfigWriteFailed", message } }, { status: 500 })
+      return errorResponse(500, "ConfigWriteFailed", message)
     }
   }
 
