@@ -13,6 +13,7 @@ import { dataDirLockLayer } from "./data-dir/lock.ts"
 import { EventBus } from "./event/bus.ts"
 import { instrumentEventLog } from "./event/instrumented-log.ts"
 import { EventLog, type EventLogKind } from "./event/log.ts"
+import { withEventLogInForce } from "./event/log-choice.ts"
 import { RetentionLayer } from "./event/retention.ts"
 import type { ReadinessOptions } from "./health/readiness.ts"
 import { Readiness } from "./health/readiness-service.ts"
@@ -50,9 +51,14 @@ export const appLayer = (options: AppOptions) => {
   // The SQLite log's data dir belongs to one server: locked before the log opens, released after it closes.
   const owned =
     options.eventLog === "sqlite" ? Layer.provideMerge(dataDirLockLayer(options.dataDir), startup) : startup
+  // The live config (what goes out) names the log in force, its Redis URL without credentials.
+  const liveConfig = withEventLogInForce(options.config, {
+    kind: options.eventLog,
+    redisUrl: options.redisUrl,
+  })
   // The Redis log reads the live retention, so the config is provided to the log as well as merged.
   const base = instrumentEventLog(EventLog.layerOf(options.eventLog, options.dataDir, options.redisUrl)).pipe(
-    Layer.provideMerge(LiveConfig.layerOf(options.config, options.configPath)),
+    Layer.provideMerge(LiveConfig.layerOf(liveConfig, options.configPath)),
     Layer.provide(owned),
   )
   const bus = EventBus.layer.pipe(Layer.provideMerge(base))
