@@ -6,7 +6,6 @@
  */
 import { Context, Effect, Layer, Semaphore } from "effect"
 import { LiveConfig } from "../config/service.ts"
-import { faults } from "../fault/switch.ts"
 import { durableFrame } from "../stream/frame.ts"
 import { EventInvalid } from "./errors.ts"
 import { EventLog, type EventLogError } from "./log.ts"
@@ -84,11 +83,8 @@ export class EventBus extends Context.Service<EventBus, EventBusShape>()("@tethe
       const order = Semaphore.makeUnsafe(1)
 
       const probeListeners = new Set<(nonce: string) => void>()
-      // The test-only fault "stall-bus" (fault/switch.ts): events are stored but never delivered.
-      const stalled = () => faults.active("stall-bus")
 
       const notify = (event: PublishedEvent) => {
-        if (stalled()) return
         for (const listener of listeners) {
           try {
             listener(event)
@@ -134,7 +130,6 @@ export class EventBus extends Context.Service<EventBus, EventBusShape>()("@tethe
         probe: (nonce) =>
           order.withPermit(
             Effect.sync(() => {
-              if (stalled()) return
               for (const listener of probeListeners) listener(nonce)
             }),
           ),
