@@ -13,6 +13,7 @@ export const SERVER_NAMES = [
   "tether",
   "tether-scraped",
   "tether-memory",
+  "tether-redis",
 ] as const
 export type ServerName = (typeof SERVER_NAMES)[number]
 

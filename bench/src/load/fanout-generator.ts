@@ -17,6 +17,10 @@ import { SubscriberPool } from "./subscriber-pool.ts"
 export interface FanoutConfig {
   readonly url: string
   readonly serverPid: number
+  /** Several instances sharing one log: subscribers split over them, publishes through each in turn. */
+  readonly urls?: readonly string[]
+  /** Every process of the server side (instances and their Redis): CPU and memory are their sums. */
+  readonly serverPids?: readonly number[]
   readonly connections: number
   readonly rate: number
   readonly publishSeconds: number
@@ -63,11 +67,17 @@ export interface FanoutResult {
 const config = JSON.parse(process.argv[2] ?? "{}") as FanoutConfig
 const note = (text: string) => process.stderr.write(`    [gen] ${text}\n`)
 
-const baseRss = memoryOf(config.serverPid).rss
+const serverPids = config.serverPids ?? [config.serverPid]
+const urls = config.urls === undefined ? {} : { urls: config.urls }
+const serverCpu = () => serverPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0)
+const serverMemory = () =>
+  serverPids.map((pid) => memoryOf(pid)).reduce((sum, m) => ({ rss: sum.rss + m.rss, hwm: sum.hwm + m.hwm }))
+const baseRss = serverMemory().rss
 /** Events published before measuring, so JIT warm-up and the publisher's first TCP connect are not in the figures. */
 const WARMUP_EVENTS = 10
 const pool = new SubscriberPool({
   url: config.url,
+  ...urls,
   maxSeq: WARMUP_EVENTS + Math.ceil(config.rate * config.publishSeconds) + 1,
 })
 
@@ -79,27 +89,28 @@ note(`${pool.totals.open}/${config.connections} open in ${connectSeconds.toFixed
 // Warm up, then idle: only heartbeats flow. Let that work settle first, then measure a whole window.
 await publishAtRate({
   url: config.url,
+  ...urls,
   rate: config.rate,
   seconds: WARMUP_EVENTS / config.rate,
   frameBytes: config.frameBytes,
 })
 await Bun.sleep(500)
 pool.totals.events = 0
-const idleCpu0 = cpuSeconds(config.serverPid)
+const idleCpu0 = serverCpu()
 const idleBeats0 = pool.totals.heartbeats
 const idleStart = performance.now()
 await Bun.sleep(config.idleSeconds * 1000)
 const idleSeconds = (performance.now() - idleStart) / 1000
-const idleCpu = cpuSeconds(config.serverPid) - idleCpu0
+const idleCpu = serverCpu() - idleCpu0
 const idleBeats = pool.totals.heartbeats - idleBeats0
-const connectedRss = memoryOf(config.serverPid).rss
+const connectedRss = serverMemory().rss
 const open = pool.totals.open
 
 // Publish, then drain until all delivered or the window ends. The window is fixed from the first
 // send (publish + drain seconds), not from the last acknowledgement: an overloaded server answers
 // publishes late, and that must not lengthen the time it is given to deliver.
 pool.recording = true
-const publishCpu0 = cpuSeconds(config.serverPid)
+const publishCpu0 = serverCpu()
 const generatorCpu0 = cpuSeconds("self")
 const publishStart = performance.now()
 const publishEndDue = publishStart + config.publishSeconds * 1000
@@ -107,6 +118,7 @@ const windowEnd = publishEndDue + config.drainSeconds * 1000
 let counts: PublishCounts | undefined
 const publishing = publishAtRate({
   url: config.url,
+  ...urls,
   rate: config.rate,
   seconds: config.publishSeconds,
   frameBytes: config.frameBytes,
@@ -118,20 +130,19 @@ const publishing = publishAtRate({
 let publishCpu: number | undefined
 for (;;) {
   const now = performance.now()
-  if (publishCpu === undefined && now >= publishEndDue)
-    publishCpu = cpuSeconds(config.serverPid) - publishCpu0
+  if (publishCpu === undefined && now >= publishEndDue) publishCpu = serverCpu() - publishCpu0
   if (now >= windowEnd) break
   if (counts !== undefined && pool.totals.events >= counts.acked * open) break
   await Bun.sleep(20)
 }
-publishCpu ??= cpuSeconds(config.serverPid) - publishCpu0
+publishCpu ??= serverCpu() - publishCpu0
 const drainEnd = performance.now()
 // What arrived within the window; later deliveries count as undelivered.
 pool.recording = false
 const received = pool.totals.events
 const lastEventAt = pool.totals.lastEventAt
 const generatorCpu = cpuSeconds("self") - generatorCpu0
-const peakRss = memoryOf(config.serverPid).hwm
+const peakRss = serverMemory().hwm
 // Acknowledgements still owed (a saturated server) get a bounded wait: they decide what was expected.
 const final = await Promise.race([publishing, Bun.sleep(30_000).then(() => counts)])
 pool.close()

@@ -56,6 +56,8 @@ export interface PublishCounts {
  */
 export const publishAtRate = async (options: {
   readonly url: string
+  /** Several servers (instances sharing one log): publishes go to each in turn; `url` is then ignored. */
+  readonly urls?: readonly string[]
   readonly rate: number
   readonly seconds: number
   readonly frameBytes: number
@@ -67,7 +69,7 @@ export const publishAtRate = async (options: {
   const interval = 1000 / options.rate
   const start = performance.now()
   const pending: Promise<void>[] = []
-  const endpoint = `${options.url}/global/event`
+  const endpoints = (options.urls ?? [options.url]).map((url) => `${url}/global/event`)
   for (let i = 0; i < total; i++) {
     const due = start + i * interval
     const wait = due - performance.now()
@@ -76,7 +78,7 @@ export const publishAtRate = async (options: {
     const body = publishBody(seq, Math.round(performance.now() * 1000), options.frameBytes)
     counts.sent++
     pending.push(
-      fetch(endpoint, {
+      fetch(endpoints[i % endpoints.length] as string, {
         method: "POST",
         headers: { "Content-Type": "application/json", ...options.headers },
         body,

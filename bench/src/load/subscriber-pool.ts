@@ -9,8 +9,17 @@ import { SampleBuffer } from "../stats/percentiles.ts"
 import { type FrameInfo, FrameScanner } from "./frame-scanner.ts"
 import { HttpResponseDecoder } from "./http-response-decoder.ts"
 
+/** One server subscribers connect to. */
+interface Target {
+  readonly host: string
+  readonly port: number
+  readonly request: string
+}
+
 interface Subscriber {
   readonly decoder: HttpResponseDecoder
+  /** The HTTP request to send (its server's `Host`). */
+  readonly request: string
   open: boolean
   closed: boolean
   /** One byte per publisher `seq` (set when received): duplicates are found whatever the order. */
@@ -36,6 +45,8 @@ export interface PoolTotals {
 export interface PoolOptions {
   /** Base URL of the server, e.g. `http://127.0.0.1:4096`. */
   readonly url: string
+  /** Several servers (instances sharing one log): subscribers are spread over them in turn; `url` is then ignored. */
+  readonly urls?: readonly string[]
   /** Path of the SSE endpoint (default `/global/event`). */
   readonly path?: string
   /** Connects in flight at once, so the listen backlog never overflows into SYN retries. */
@@ -70,25 +81,28 @@ export class SubscriberPool {
   readonly latencies = new SampleBuffer()
   recording = false
   readonly #sockets = new Set<Socket<Subscriber>>()
-  readonly #host: string
-  readonly #port: number
-  readonly #request: string
+  readonly #targets: readonly Target[]
+  #next = 0
   readonly #concurrency: number
   readonly #maxSeq: number
 
   constructor(options: PoolOptions) {
-    const url = new URL(options.url)
-    this.#host = url.hostname
-    this.#port = Number(url.port)
     this.#concurrency = options.concurrency ?? 256
     this.#maxSeq = options.maxSeq
-    this.#request =
-      `GET ${options.path ?? "/global/event"} HTTP/1.1\r\nHost: ${url.host}\r\n` +
-      "Accept: text/event-stream\r\nCache-Control: no-cache\r\n" +
-      Object.entries(options.headers ?? {})
-        .map(([name, value]) => `${name}: ${value}\r\n`)
-        .join("") +
-      "\r\n"
+    this.#targets = (options.urls ?? [options.url]).map((text) => {
+      const url = new URL(text)
+      return {
+        host: url.hostname,
+        port: Number(url.port),
+        request:
+          `GET ${options.path ?? "/global/event"} HTTP/1.1\r\nHost: ${url.host}\r\n` +
+          "Accept: text/event-stream\r\nCache-Control: no-cache\r\n" +
+          Object.entries(options.headers ?? {})
+            .map(([name, value]) => `${name}: ${value}\r\n`)
+            .join("") +
+          "\r\n",
+      }
+    })
   }
 
   /**
@@ -119,19 +133,21 @@ export class SubscriberPool {
         resolve(ok)
       }
       const timer = setTimeout(() => settle(false), Math.max(1, deadline - performance.now()))
-      const state = this.#newSubscriber(settle)
+      const target = this.#targets[this.#next++ % this.#targets.length] as Target
+      const state = this.#newSubscriber(settle, target.request)
       Bun.connect<Subscriber>({
-        hostname: this.#host,
-        port: this.#port,
+        hostname: target.host,
+        port: target.port,
         data: state,
         socket: this.#handlers,
       }).catch(() => settle(false))
     })
   }
 
-  #newSubscriber(settle: (ok: boolean) => void): Subscriber {
+  #newSubscriber(settle: (ok: boolean) => void, request: string): Subscriber {
     const totals = this.totals
     const subscriber: Subscriber = {
+      request,
       open: false,
       closed: false,
       seen: null,
@@ -175,7 +191,7 @@ export class SubscriberPool {
   readonly #handlers = {
     open: (socket: Socket<Subscriber>) => {
       this.#sockets.add(socket)
-      socket.write(this.#request)
+      socket.write(socket.data.request)
     },
     data: (socket: Socket<Subscriber>, data: Buffer) => {
       try {

@@ -29,7 +29,8 @@ export const pinnedCommand = (command: readonly string[], cpu: string | null): s
 
 /** Every process this process started and has not yet seen exit, for {@link killAllStarted}. */
 const live = new Set<Subprocess>()
-const track = (child: Subprocess): void => {
+/** Registers a process started elsewhere (a redis-server) for {@link killAllStarted}. */
+export const track = (child: Subprocess): void => {
   live.add(child)
   void child.exited.then(() => live.delete(child))
 }

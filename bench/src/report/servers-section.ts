@@ -29,5 +29,9 @@ export const serversSection = (): string =>
       "100 000 retained> --data-dir <tmp>`, with the SQLite log (default) or `--event-log memory`, run from source " +
       "(`--conditions=@tether/source`). The **scraped** row is the SQLite one with a Prometheus scraper " +
       "polling `GET /global/metrics` every second all run long (15× a usual scrape interval): the cost of its metrics.",
+    "- **Tether ×2 on Redis** ([`redis-pair.ts`](../bench/src/servers/redis-pair.ts)): a `redis-server` 7 (no " +
+      "persistence) and two `tether serve --event-log redis` on it, all three on CPU 0 (the same budget as one " +
+      "server; CPU is their sum); subscribers alternate between the two instances and publishes go through each in " +
+      "turn, so half of all deliveries cross instances and every one goes through the Redis stream.",
     "",
   ].join("\n")

@@ -26,6 +26,7 @@ const row = (server: ServerName, connections: number, figures: Partial<FanoutRow
   generatorCpuPercent: 50,
   dropped: 0,
   duplicates: 0,
+  cpuMicrosPerDelivery: 8,
   ...figures,
 })
 
@@ -75,6 +76,22 @@ describe("checkTargets", () => {
 
   test("the parser target uses the worst input", () => {
     expect(find(checks, "SDK parser", "sdk")?.verdict).toBe("missed")
+  })
+
+  test("two instances on Redis: p99 within 2× the single SQLite instance, everything delivered", () => {
+    const redis = checkTargets(
+      [
+        row("tether", 1000, { p99: 14 }),
+        row("tether-redis", 1000, { p99: 27 }),
+        row("tether-redis", 5000, { deliveredPercent: 99.5 }),
+      ],
+      [],
+    )
+    expect(find(redis, "2 instances on Redis, 1 000 × 50/s: p99", "tether-redis")?.verdict).toBe("met")
+    expect(find(redis, "2 instances on Redis, 1,000 × 50/s: 100 %", "tether-redis")?.verdict).toBe("met")
+    expect(find(redis, "2 instances on Redis, 5,000 × 50/s: 100 %", "tether-redis")?.verdict).toBe("missed")
+    const slow = checkTargets([row("tether", 1000, { p99: 14 }), row("tether-redis", 1000, { p99: 29 })], [])
+    expect(find(slow, "2 instances on Redis, 1 000 × 50/s: p99", "tether-redis")?.verdict).toBe("missed")
   })
 
   test("without the rows a target is n/a, not met", () => {

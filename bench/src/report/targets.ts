@@ -141,6 +141,31 @@ export const checkTargets = (rows: readonly FanoutRow[], parser: readonly Parser
     })
   }
 
+  // Issue 12: several instances on one Redis log, next to the single SQLite instance of the same run.
+  if (rows.some((row) => row.server === "tether-redis")) {
+    const pair = at("tether-redis", LIGHT_C)
+    const single = at("tether", LIGHT_C)
+    checks.push({
+      target: "2 instances on Redis, 1 000 × 50/s: p99 within 2× the single SQLite instance",
+      server: "tether-redis",
+      verdict: pair?.p99 == null || single?.p99 == null ? "n/a" : verdict(pair.p99 <= 2 * single.p99),
+      detail:
+        pair?.p99 == null || single?.p99 == null
+          ? "no 1 000 row for both"
+          : `p99 ${f1(pair.p99)} vs ${f1(single.p99)} ms (×${(pair.p99 / single.p99).toFixed(2)}); CPU ${f1(pair.cpuMicrosPerDelivery)} vs ${f1(single.cpuMicrosPerDelivery)} µs/delivery`,
+    })
+    for (const connections of counts.filter((c) => c === LIGHT_C || c === 5000)) {
+      const mine = at("tether-redis", connections)
+      checks.push({
+        target: `2 instances on Redis, ${num(connections)} × 50/s: 100 % delivered`,
+        server: "tether-redis",
+        verdict: mine === undefined ? "n/a" : verdict((mine.deliveredPercent ?? 0) >= 100),
+        detail:
+          mine === undefined ? "no row" : `delivered ${f1(mine.deliveredPercent)} %, p99 ${f1(mine.p99)} ms`,
+      })
+    }
+  }
+
   if (parser.length > 0) {
     const slowest = parser.reduce((a, b) =>
       b.sdkMBps / b.referenceMBps < a.sdkMBps / a.referenceMBps ? b : a,

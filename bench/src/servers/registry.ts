@@ -31,6 +31,7 @@ export const SERVER_LABELS: Record<ServerName, string> = {
   tether: "Tether, SQLite log",
   "tether-scraped": "Tether, SQLite log, GET /global/metrics scraped every 1 s",
   "tether-memory": "Tether, --event-log memory",
+  "tether-redis": "Tether ×2 on Redis Streams (subscribers split, publishes through both)",
 }
 
 /** Short names for the chart legend. */
@@ -42,6 +43,7 @@ export const SERVER_SHORT_LABELS: Record<ServerName, string> = {
   tether: "Tether (SQLite log)",
   "tether-scraped": "Tether (SQLite, scraped)",
   "tether-memory": "Tether (memory log)",
+  "tether-redis": "Tether ×2 on Redis",
 }
 
 /**
@@ -80,6 +82,8 @@ export const tetherCommand = (options: {
   heartbeatMs: number
   port?: number
   memoryLog?: boolean
+  /** Runs on the shared Redis log at this URL instead. */
+  redisUrl?: string
   dataDir?: string
   configPath?: string
   /** A module `bun --preload`s into the server (e.g. the event-loop lag probe). */
@@ -102,6 +106,7 @@ export const tetherCommand = (options: {
     "--data-dir",
     files.dataDir,
     ...(options.memoryLog ? ["--event-log", "memory"] : []),
+    ...(options.redisUrl ? ["--event-log", "redis", "--redis-url", options.redisUrl] : []),
   ]
 }
 
@@ -150,5 +155,9 @@ export const launchFor = async (
         command: [...bun, ...tetherCommand({ heartbeatMs, memoryLog: true }).slice(1)],
         cwd: REPO_ROOT,
       }
+    case "tether-redis":
+      throw new Error(
+        "tether-redis is several processes: start it with startRedisPair (servers/redis-pair.ts)",
+      )
   }
 }

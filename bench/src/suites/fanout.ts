@@ -9,6 +9,7 @@ import { join } from "node:path"
 import type { FanoutConfig, FanoutResult } from "../load/fanout-generator.ts"
 import { type BenchOptions, repeatsFor, type ServerName } from "../options.ts"
 import { runJsonProcess, startServer } from "../process/spawn-server.ts"
+import { startRedisPair } from "../servers/redis-pair.ts"
 import { launchFor } from "../servers/registry.ts"
 import { median } from "../stats/percentiles.ts"
 
@@ -44,6 +45,8 @@ export interface FanoutRow {
   readonly generatorCpuPercent: number | null
   readonly dropped: number | null
   readonly duplicates: number | null
+  /** Server CPU (all its processes) per event delivered during the publish phase, in microseconds. */
+  readonly cpuMicrosPerDelivery: number | null
 }
 
 const GENERATOR = join(import.meta.dir, "../load/fanout-generator.ts")
@@ -77,6 +80,9 @@ export const summarizeCell = (cell: FanoutCell): FanoutRow => {
     generatorCpuPercent: of((run) => run.publish.generatorCpuPercent),
     dropped: of((run) => run.delivery.dropped),
     duplicates: of((run) => run.delivery.duplicates),
+    cpuMicrosPerDelivery: of((run) =>
+      run.delivery.received > 0 ? (1e6 * run.publish.serverCpuSeconds) / run.delivery.received : null,
+    ),
   }
 }
 
@@ -145,14 +151,26 @@ const runOne = async (
   const profile = options.cpuProfDir
     ? { dir: options.cpuProfDir, name: `${server}-${connections}-${Date.now()}` }
     : undefined
-  const launch = await launchFor(server, options.heartbeatMs, profile)
-  const running = await startServer(launch.command, { cpu: "0", cwd: launch.cwd })
+  const running =
+    server === "tether-redis"
+      ? await startRedisPair({ heartbeatMs: options.heartbeatMs, cpu: "0" })
+      : await launchFor(server, options.heartbeatMs, profile).then((launch) =>
+          startServer(launch.command, { cpu: "0", cwd: launch.cwd }),
+        )
+  const servers =
+    "urls" in running
+      ? {
+          url: running.urls[0] as string,
+          serverPid: running.pids[0] as number,
+          urls: running.urls,
+          serverPids: running.pids,
+        }
+      : { url: running.url, serverPid: running.pid }
   // The same server as "tether", with a Prometheus scraper polling it all along (the cost of metrics).
-  const scraper = server === "tether-scraped" ? startScraper(`${running.url}/global/metrics`) : null
+  const scraper = server === "tether-scraped" ? startScraper(`${servers.url}/global/metrics`) : null
   try {
     const config: FanoutConfig = {
-      url: running.url,
-      serverPid: running.pid,
+      ...servers,
       connections,
       rate: options.rate,
       publishSeconds: options.publishSeconds,

@@ -28,6 +28,8 @@ export interface AppOptions {
   readonly configPath: string | null
   readonly dataDir: string
   readonly eventLog: EventLogKind
+  /** The Redis server when `eventLog` is `redis`: `redis://HOST:PORT[/DB]`. */
+  readonly redisUrl?: string | undefined
   /** The built app's directory; default: found through `@tether/app`; `null` serves none. */
   readonly appDir?: string | null | undefined
   /** Limits of `GET /global/health/ready` (`--ready-deadline-ms`, `--ready-max-lag-ms`); defaults 1000 / 500 ms. */
@@ -64,12 +66,14 @@ export const appLayer = (options: AppOptions) => {
   // The SQLite log's data dir belongs to one server: locked before the log opens, released after it closes.
   const owned =
     options.eventLog === "sqlite" ? Layer.provideMerge(dataDirLockLayer(options.dataDir), startup) : startup
-  const base = Layer.mergeAll(
-    LiveConfig.layerOf(options.config, options.configPath),
-    instrumentEventLog(
-      wrapped(EventLog, EventLog.layerOf(options.eventLog, options.dataDir), decorate.eventLog),
+  // The Redis log reads the live retention, so the config is provided to the log as well as merged.
+  const base = instrumentEventLog(
+    wrapped(
+      EventLog,
+      EventLog.layerOf(options.eventLog, options.dataDir, options.redisUrl),
+      decorate.eventLog,
     ),
-  ).pipe(Layer.provide(owned))
+  ).pipe(Layer.provideMerge(LiveConfig.layerOf(options.config, options.configPath)), Layer.provide(owned))
   const bus = wrapped(EventBus, EventBus.layer, decorate.eventBus).pipe(Layer.provideMerge(base))
   const streams = Layer.mergeAll(
     EventStreams.layer,

@@ -40,8 +40,10 @@ export interface StartServerOptions {
   readonly hostname?: string
   /** Where the SQLite event log lives. Default: `$XDG_DATA_HOME/tether` (`~/.local/share/tether`). */
   readonly dataDir?: string
-  /** `"sqlite"` (default, durable) or `"memory"`. */
+  /** `"sqlite"`, `"memory"` or `"redis"`. Default: the config's `server.event_log.kind` (`"sqlite"`). */
   readonly eventLog?: EventLogKind
+  /** The Redis server of the `redis` log. Default: the config's `server.event_log.redis_url`. */
+  readonly redisUrl?: string
   /** The built app's directory. Default: found through `@tether/app`; `null` serves none. */
   readonly appDir?: string | null
   /** Limits of `GET /global/health/ready`. Default: a 1000 ms deadline per check, 500 ms of event-loop lag. */
@@ -112,7 +114,8 @@ export const startServer = async (options: StartServerOptions = {}): Promise<Tet
     config,
     configPath: path,
     dataDir: options.dataDir ?? defaultDataDir(),
-    eventLog: options.eventLog ?? "sqlite",
+    eventLog: options.eventLog ?? config.server.event_log.kind,
+    redisUrl: options.redisUrl ?? config.server.event_log.redis_url,
     appDir: options.appDir,
     readiness: options.readiness,
     telemetry: makeTelemetry({ ...options.log, eventLog: options.eventLog ?? "sqlite" }),

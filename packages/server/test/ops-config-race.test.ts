@@ -1,20 +1,23 @@
 /**
  * PATCHes racing hand edits of the same config file, on a real `tether serve`: a loop edits the file by
- * hand as people and editors do (read, change one value, write in place or save by rename), about 500
- * times a second, while two loops PATCH another key. A hand edit is lost when the next time the hand
+ * hand as people and editors do (read, change one value, then in turn: write in place as Bun's
+ * `writeFile` does, opening without truncating; save by rename; write in place truncating at `open`, as
+ * the shell's `>` does), about 650 times a second, while two loops PATCH another key. A hand edit is lost when the next time the hand
  * reads the file its last edit is gone, and still gone 50 ms later (a PATCH wrote what it had read
  * before the edit). Gone then back is "hidden for a moment": a PATCH had swapped its file in over an
  * edit that landed after its last look, found the edit in what it swapped out, and put it back.
  *
  * Before, a PATCH read, edited and renamed without looking again: 1 443 of 3 008 edits lost in 5 s
  * (48 %). Looking again right before a plain rename left 2 to 19 per run (the rename's own window);
- * with the exchange, none in repeated runs of 5 and 10 s, and 0 to 4 hidden for a moment.
+ * with the exchange, 0 or 1 per run, an in-place write landing (2 ms later) in the file swapped out by
+ * a writer that had opened it before; with that file held under a read lease for 50 ms after the
+ * exchange, none in repeated runs of 5 and 10 s on a loaded 2-core machine, 0 or 1 hidden for a moment.
  *
  * The figures go to stdout (`race: …`); `RACE_MS` sets the length of the race (default 5000).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test"
 import { mkdtempSync, rmSync } from "node:fs"
-import { readFile, rename, writeFile } from "node:fs/promises"
+import { open, readFile, rename, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type Running, run, stopAll } from "./fixtures/ops-process.ts"
@@ -47,6 +50,9 @@ afterAll(async () => {
 })
 
 const HAND = /"http:\/\/hand-(\d+)\.test"/
+// How the hand writes: edit n is made the way KINDS[n % 3] says.
+const KINDS = ["open, write, truncate", "saved by rename", "truncate at open, write"] as const
+const kindOf = (edit: number): string => KINDS[edit % KINDS.length] as string
 
 const handEditIn = async (): Promise<number> => Number(HAND.exec(await readFile(file, "utf8"))?.[1] ?? -1)
 
@@ -66,9 +72,16 @@ const editByHand = async (until: number): Promise<{ edits: number; lost: number[
     const text = await readFile(file, "utf8")
     edits++
     const next = text.replace(HAND, `"http://hand-${edits}.test"`)
-    if (edits % 2 === 0) {
-      // In place, as `echo > file` or a simple editor does: the file is empty for a moment.
+    const kind = KINDS[edits % KINDS.length]
+    if (kind === "open, write, truncate") {
+      // In place as Bun's (and many tools') writeFile does: opened without truncating, written over,
+      // then cut to length; the inode is unchanged until the write, which may come after a PATCH looked.
       await writeFile(file, next)
+    } else if (kind === "truncate at open, write") {
+      // In place as the shell's `>` does: empty for a moment, then written.
+      const handle = await open(file, "w")
+      await handle.write(next)
+      await handle.close()
     } else {
       // Saved by rename, as most editors do.
       const temp = join(dir, `.tether.jsonc.${edits}.swp`)
@@ -104,12 +117,16 @@ test("PATCHes racing hand edits lose no hand edit (48 % were lost before)", asyn
     patchInLoop(until, statuses),
   ])
   const patches = [...statuses.values()].reduce((a, b) => a + b, 0)
+  const named = (edits: number[]): string => edits.map((edit) => ` ${edit} (${kindOf(edit)})`).join(",")
   console.log(
-    `race: ${RACE_MS} ms, ${hand.edits} hand edits, ${hand.lost.length} lost, ${hand.hidden.length} hidden for a moment; ` +
+    `race: ${RACE_MS} ms, ${hand.edits} hand edits, ${hand.lost.length} lost${named(hand.lost)}, ` +
+      `${hand.hidden.length} hidden for a moment${named(hand.hidden)}; ` +
       `${patches} PATCHes: ${[...statuses].map(([status, n]) => `${n} × ${status}`).join(", ")}`,
   )
   expect(hand.edits).toBeGreaterThan(100)
-  expect(statuses.get(200) ?? 0).toBeGreaterThan(50)
+  // The race wrote: a PATCH that replaces the file holds the old one 50 ms (the grace), so at most 20 a
+  // second; 47 in 10 s on a 2-core machine with two busy loops beside the other tests.
+  expect(statuses.get(200) ?? 0).toBeGreaterThan(10)
   // Every answer is a success or a conflict to retry: nothing failed.
   expect([...statuses.keys()].filter((status) => status !== 200 && status !== 409)).toEqual([])
   expect(hand.lost).toEqual([])

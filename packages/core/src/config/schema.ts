@@ -68,6 +68,48 @@ export const EventStreamConfigSchema = z
   .describe("The live event stream, GET /global/event.")
 
 /**
+ * What a `server.event_log.redis_url` must look like: `redis://HOST:PORT[/DB]` (`rediss://` for TLS),
+ * optionally with `user:password@` before the host. No path beyond the database number, no query.
+ *
+ * @example
+ * ```ts
+ * import { REDIS_URL_PATTERN } from "@tether/core"
+ * new RegExp(REDIS_URL_PATTERN).test("redis://127.0.0.1:6379/0") // true
+ * new RegExp(REDIS_URL_PATTERN).test("http://127.0.0.1:6379") // false
+ * ```
+ */
+export const REDIS_URL_PATTERN = `^rediss?://(?:[^\\s@/]*@)?(?:[a-zA-Z0-9.-]+|\\[[0-9a-fA-F:.]+\\]):${PORT}(?:/(?:0|[1-9][0-9]{0,4}))?$`
+
+/**
+ * The schema of `server.event_log`: where durable events are stored. Defaults: `kind` `sqlite` (a file
+ * in the data dir, one process); `redis` shares one log among several instances and needs `redis_url`
+ * (or `TETHER_REDIS_URL`). `tether serve --event-log` / `--redis-url` win over these.
+ *
+ * @example
+ * ```ts
+ * import { EventLogConfigSchema } from "@tether/core"
+ * EventLogConfigSchema.parse({}).kind // "sqlite"
+ * ```
+ */
+export const EventLogConfigSchema = z
+  .strictObject({
+    kind: z
+      .enum(["sqlite", "memory", "redis"])
+      .default("sqlite")
+      .describe(
+        "sqlite: one process, a file in the data dir; memory: nothing survives a restart (tests); redis: several instances share one log in Redis Streams.",
+      ),
+    redis_url: z
+      .string()
+      .regex(new RegExp(REDIS_URL_PATTERN), {
+        error: 'expected redis://HOST:PORT[/DB] (rediss:// for TLS), e.g. "redis://127.0.0.1:6379/0"',
+      })
+      .optional()
+      .describe("The Redis server of the shared log (kind redis): redis://HOST:PORT[/DB]."),
+  })
+  .describe("Where durable events are stored (read at start; a change applies at the next start).")
+
+/**
  * The schema of `server`: the HTTP server. Defaults: port 4096, hostname `127.0.0.1`, no extra CORS
  * origins or allowed hosts.
  *
@@ -109,6 +151,7 @@ export const ServerConfigSchema = z
       .default([])
       .describe("Extra Host header names accepted besides the bound address and loopback names."),
     event_stream: EventStreamConfigSchema.prefault({}),
+    event_log: EventLogConfigSchema.prefault({}),
   })
   .describe("The HTTP server.")
 

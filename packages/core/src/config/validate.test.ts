@@ -58,6 +58,7 @@ describe("defaults", () => {
           retention_events: 10_000,
           max_buffered_bytes: 1024 * 1024,
         },
+        event_log: { kind: "sqlite" },
       },
     })
     expect(defaultConfig()).toEqual(validateConfig({}, null))

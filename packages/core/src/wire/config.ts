@@ -28,6 +28,10 @@ export type Config = {
       retention_events: number
       max_buffered_bytes: number
     }
+    event_log: {
+      kind: "sqlite" | "memory" | "redis"
+      redis_url?: string | undefined
+    }
   }
 }
 
@@ -53,6 +57,12 @@ export type ConfigInput = {
               heartbeat_ms?: number | undefined
               retention_events?: number | undefined
               max_buffered_bytes?: number | undefined
+            }
+          | undefined
+        event_log?:
+          | {
+              kind?: "sqlite" | "memory" | "redis" | undefined
+              redis_url?: string | undefined
             }
           | undefined
       }

@@ -8,7 +8,7 @@ import { parseArgs } from "node:util"
 import { ConfigFileError, ConfigInvalid, defaultDataDir } from "@tether/core"
 import { Context, Effect, Layer } from "effect"
 import { appLayer, type ServerDecorators } from "../app-layer.ts"
-import type { EventLogKind } from "../event/log.ts"
+import { chooseEventLog } from "../event/log-choice.ts"
 import { HttpServer } from "../http/server.ts"
 import { parseLogFlags } from "../observability/log-flags.ts"
 import { makeTelemetry } from "../observability/telemetry.ts"
@@ -25,6 +25,7 @@ export const SERVE_FLAGS = {
   config: { type: "string" },
   "data-dir": { type: "string" },
   "event-log": { type: "string" },
+  "redis-url": { type: "string" },
   "ready-deadline-ms": { type: "string" },
   "ready-max-lag-ms": { type: "string" },
   "log-format": { type: "string" },
@@ -32,15 +33,18 @@ export const SERVE_FLAGS = {
   help: { type: "boolean", short: "h" },
 } as const
 
-export const SERVE_USAGE = `Usage: tether serve [--port N] [--hostname H] [--config PATH] [--data-dir DIR] [--event-log sqlite|memory]
-                    [--ready-deadline-ms N] [--ready-max-lag-ms N] [--log-format pretty|json]
+export const SERVE_USAGE = `Usage: tether serve [--port N] [--hostname H] [--config PATH] [--data-dir DIR] [--event-log sqlite|memory|redis]
+                    [--redis-url URL] [--ready-deadline-ms N] [--ready-max-lag-ms N] [--log-format pretty|json]
                     [--log-level debug|info|warn|error] [--supervise …]
 
   --port N          TCP port (default: server.port, 4096); 0 picks a free port
   --hostname H      address to bind (default: server.hostname, 127.0.0.1)
   --config PATH     config file (default lookup: $TETHER_CONFIG, ./tether.jsonc, ./tether.json, XDG config dir)
   --data-dir DIR    where the event log is stored (default: $XDG_DATA_HOME/tether)
-  --event-log KIND  sqlite (default, durable) or memory (nothing survives a restart)
+  --event-log KIND  sqlite (default, durable), memory (nothing survives a restart), or redis (several
+                    instances share one log; default: server.event_log.kind)
+  --redis-url URL   redis://HOST:PORT[/DB] of the shared log (default: $TETHER_REDIS_URL,
+                    server.event_log.redis_url)
   --ready-deadline-ms N
                     how long readiness's bus round trip and store write may take (default 1000)
   --ready-max-lag-ms N
@@ -70,7 +74,11 @@ export const serve = (args: readonly string[], decorate?: ServerDecorators): Eff
     }).pipe(Effect.catch((message) => fail(`tether serve: ${message}\n\n${SERVE_USAGE}`, 2)))
     const flags = parsed.values
     const port = flags.port === undefined ? undefined : yield* parsePort(flags.port)
-    const eventLog = yield* parseEventLog(flags["event-log"])
+    if (flags["event-log"] !== undefined && !["sqlite", "memory", "redis"].includes(flags["event-log"]))
+      return yield* fail(
+        `tether serve: --event-log expects sqlite, memory or redis, got "${flags["event-log"]}"`,
+        2,
+      )
     const deadlineMs = yield* parseMs("--ready-deadline-ms", flags["ready-deadline-ms"], READY_DEADLINE_RANGE)
     const lagThresholdMs = yield* parseMs("--ready-max-lag-ms", flags["ready-max-lag-ms"], READY_LAG_RANGE)
     const logFlags = parseLogFlags(flags["log-format"], flags["log-level"])
@@ -84,17 +92,25 @@ export const serve = (args: readonly string[], decorate?: ServerDecorators): Eff
         }),
       catch: (error) => error,
     }).pipe(Effect.catch((error) => fail(describeStartError(error))))
+    const eventLog = chooseEventLog({
+      flagKind: flags["event-log"],
+      flagUrl: flags["redis-url"],
+      envUrl: process.env.TETHER_REDIS_URL,
+      config: resolved.config,
+    })
+    if (typeof eventLog === "string") return yield* fail(`tether serve: ${eventLog}`, 2)
 
     const layer = appLayer({
       config: resolved.config,
       configPath: resolved.path,
       dataDir: flags["data-dir"] ?? defaultDataDir(),
-      eventLog,
+      eventLog: eventLog.kind,
+      redisUrl: eventLog.redisUrl,
       readiness: {
         ...(deadlineMs === undefined ? {} : { deadlineMs }),
         ...(lagThresholdMs === undefined ? {} : { lagThresholdMs }),
       },
-      telemetry: makeTelemetry({ ...logFlags, eventLog }),
+      telemetry: makeTelemetry({ ...logFlags, eventLog: eventLog.kind }),
       decorate,
     })
     yield* Effect.scoped(
@@ -132,11 +148,6 @@ const parseMs = (flag: string, text: string | undefined, range: { min: number; m
         2,
       )
 }
-
-const parseEventLog = (text: string | undefined) =>
-  text === undefined || text === "sqlite" || text === "memory"
-    ? Effect.succeed((text ?? "sqlite") as EventLogKind)
-    : fail(`tether serve: --event-log expects sqlite or memory, got "${text}"`, 2)
 
 /** The message for a config that cannot be used (core's message, already naming file, key and value). */
 export const describeStartError = (error: unknown): string => {

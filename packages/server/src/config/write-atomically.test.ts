@@ -2,8 +2,10 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test"
 import { spawnSync } from "node:child_process"
 import {
   chmodSync,
+  closeSync,
   lstatSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -11,6 +13,7 @@ import {
   statSync,
   symlinkSync,
   writeFileSync,
+  writeSync,
 } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -94,22 +97,71 @@ describe("writeAtomically", () => {
   test("a save by rename after the last look: put back in place, nothing lost", async () => {
     writeFileSync(file, "{}\n")
     const exchange = editThenExchange(saveByRename("{} // saved by rename\n"))
-    expect(await writeAtomically(file, "patched\n", "{}\n", exchange)).toBe(false)
+    expect(await writeAtomically(file, "patched\n", "{}\n", { exchange })).toBe(false)
     expect(readFileSync(file, "utf8")).toBe("{} // saved by rename\n")
     expect(leftovers()).toEqual([])
   })
 
-  test("an in-place write of the same length after the last look: put back in place, nothing lost", async () => {
+  test("a writer that has the file open (opened before the look): nothing replaced, its write lands", async () => {
     writeFileSync(file, "{} // first\n")
-    const exchange = editThenExchange(() => writeFileSync(file, "{} // other\n"))
-    expect(await writeAtomically(file, "patched\n", "{} // first\n", exchange)).toBe(false)
+    const writer = openSync(file, "r+")
+    try {
+      // Before: swapped out at once, and the write below went into a file no name led to any more.
+      expect(await writeAtomically(file, "patched\n", "{} // first\n")).toBe(false)
+      writeSync(writer, "{} // other\n", 0)
+    } finally {
+      closeSync(writer)
+    }
+    expect(readFileSync(file, "utf8")).toBe("{} // other\n")
+    expect(leftovers()).toEqual([])
+  })
+
+  test("a writer opening the file swapped out (it looked it up before the exchange): put back, then it writes", async () => {
+    writeFileSync(file, "{} // first\n")
+    let writer: ReturnType<typeof Bun.spawn> | undefined
+    const exchange = (a: string, b: string): boolean => {
+      const done = exchangePaths(a, b)
+      // `a` names the file swapped out now: opening it is opening what the path led to before.
+      writer ??= Bun.spawn(
+        [process.execPath, "-e", `require("node:fs").writeFileSync(${JSON.stringify(a)}, "{} // other\\n")`],
+        { stderr: "inherit" },
+      )
+      return done
+    }
+    // A long grace: the writer (a new process) takes a while to start; it is put back once it opens.
+    const started = performance.now()
+    expect(await writeAtomically(file, "patched\n", "{} // first\n", { exchange, graceMs: 10_000 })).toBe(
+      false,
+    )
+    expect(performance.now() - started).toBeLessThan(9_000)
+    expect(await writer?.exited).toBe(0)
+    expect(readFileSync(file, "utf8")).toBe("{} // other\n")
+    expect(leftovers()).toEqual([])
+  })
+
+  test("without leases, a write into the file swapped out within the grace: put back, nothing lost", async () => {
+    writeFileSync(file, "{} // first\n")
+    const writer = openSync(file, "r+")
+    let late = false
+    try {
+      const exchange = (a: string, b: string): boolean => {
+        const done = exchangePaths(a, b)
+        if (!late) setTimeout(() => writeSync(writer, "{} // other\n", 0), 20)
+        late = true
+        return done
+      }
+      const options = { exchange, graceMs: 2_000, leases: false }
+      expect(await writeAtomically(file, "patched\n", "{} // first\n", options)).toBe(false)
+    } finally {
+      closeSync(writer)
+    }
     expect(readFileSync(file, "utf8")).toBe("{} // other\n")
     expect(leftovers()).toEqual([])
   })
 
   test("without an exchange (another OS), a plain rename after the last look", async () => {
     writeFileSync(file, "{}\n")
-    expect(await writeAtomically(file, "patched\n", "{}\n", () => false)).toBe(true)
+    expect(await writeAtomically(file, "patched\n", "{}\n", { exchange: () => false })).toBe(true)
     expect(readFileSync(file, "utf8")).toBe("patched\n")
     expect(leftovers()).toEqual([])
   })
@@ -157,7 +209,7 @@ await writeAtomically(${JSON.stringify(file)}, "x".repeat(64 * 1024), "{}\\n").t
       expect(spawnSync("mkfifo", [join(dir, "pipe")]).status).toBe(0)
       renameSync(join(dir, "pipe"), file)
     })
-    expect(await writeAtomically(file, "patched\n", "{}\n", exchange)).toBe(false)
+    expect(await writeAtomically(file, "patched\n", "{}\n", { exchange })).toBe(false)
     expect(statSync(file).isFIFO()).toBe(true)
     expect(leftovers()).toEqual([])
   })

@@ -4,11 +4,13 @@
  *
  * @module
  */
-import { type BigIntStats, linkSync, readFileSync, renameSync, statSync, unlinkSync } from "node:fs"
+import { type BigIntStats, linkSync, renameSync, statSync, unlinkSync } from "node:fs"
 import { chmod, mkdir, open, realpath, stat, unlink } from "node:fs/promises"
 import { basename, dirname, join } from "node:path"
+import { setTimeout as sleep } from "node:timers/promises"
 import { ConfigFileError, readConfigText } from "@tether/core"
 import { exchangePaths } from "./exchange.ts"
+import { holdFile } from "./held-file.ts"
 
 const errorCode = (error: unknown): unknown =>
   typeof error === "object" && error !== null && "code" in error ? error.code : undefined
@@ -42,41 +44,99 @@ const currentText = async (file: string): Promise<string | null> =>
     throw error
   })
 
-/** Whether the regular file `seen` now at `path` still holds `expected` (a small file: read at once). */
-const stillHolds = (path: string, seen: BigIntStats, expected: string): boolean =>
-  sameFile(statSync(path, { bigint: true, throwIfNoEntry: false }), seen) &&
-  readFileSync(path, "utf8") === expected
+/**
+ * Gives the file the exchange took out (now at `temp`) its place back, unless the path no longer
+ * holds ours: a file saved there since is newer, and stays, as it would have without this write.
+ */
+const putBack = (
+  temp: string,
+  target: string,
+  ours: BigIntStats,
+  exchange: (a: string, b: string) => boolean,
+): void => {
+  if (exchange(temp, target) && sameFile(statSync(temp, { bigint: true, throwIfNoEntry: false }), ours)) {
+    unlinkSync(temp)
+  } else {
+    renameSync(temp, target)
+  }
+}
+
+/**
+ * Swaps `temp` in for `target` if `target` is still `seen` holding `expected`, holding the file it
+ * replaces open (`held-file.ts`) from before the swap until `graceMs` after it: a writer that has it
+ * open then or opens it meanwhile (a lease tells), or anything written into it by then, and it is put
+ * back. `replaced`; `kept` (nothing replaced, a hand edit kept); `no exchange` (none on this system:
+ * nothing done, `temp` still ours). `temp` is gone unless `no exchange`.
+ */
+const exchangeIfSeen = async (
+  file: string,
+  temp: string,
+  target: string,
+  seen: BigIntStats,
+  expected: string,
+  options: Required<WriteOptions>,
+): Promise<"replaced" | "kept" | "no exchange"> => {
+  const held = holdFile(target, seen, expected, options.leases)
+  if (typeof held === "string") {
+    unlinkSync(temp)
+    // A writer has it open: its save is under way; read again once it is likely done.
+    if (held === "writing") await sleep(WRITING_WAIT_MS)
+    return "kept"
+  }
+  try {
+    let ours: BigIntStats
+    try {
+      ours = statSync(temp, { bigint: true })
+      // No await from this last look to the exchange.
+      if (held.changed() || !untouched(look(file, target), seen)) {
+        unlinkSync(temp)
+        return "kept"
+      }
+    } catch (error) {
+      unlinkSync(temp)
+      throw error
+    }
+    if (!options.exchange(temp, target)) return "no exchange"
+    // `temp` now names what `target` held at the exchange: the held file, or one saved since the look.
+    if (!sameFile(statSync(temp, { bigint: true, throwIfNoEntry: false }), seen) || held.changed()) {
+      putBack(temp, target, ours, options.exchange)
+      return "kept"
+    }
+    // A writer that opened it before the exchange writes into it now, not into ours: wait for that.
+    const until = performance.now() + options.graceMs
+    while (performance.now() < until) {
+      await sleep(POLL_MS)
+      if (held.changed()) {
+        putBack(temp, target, ours, options.exchange)
+        return "kept"
+      }
+    }
+    unlinkSync(temp)
+    return "replaced"
+  } finally {
+    // After any put back: a writer waiting in `open` goes on, into the file at its place.
+    held.release()
+  }
+}
 
 /**
  * Puts `temp` in place of `target` if `target` is still `seen` holding `expected` (`seen` undefined:
- * nothing there). No gap is left for a hand edit: a file created meanwhile makes the link fail; a
- * file saved or written meanwhile is found at `temp` after the exchange, and put back. `true` when
- * `temp` took the place; either way `temp` is gone when it returns. Where neither a hard link nor an
- * exchange can be made, a plain rename right after the last look (no await in between).
+ * nothing there). `true` when `temp` took the place; either way `temp` is gone when it returns.
+ * An existing file is exchanged (`exchangeIfSeen`). A file created meanwhile makes the link that
+ * creates one fail. Where neither a hard link nor an exchange can be made, a plain rename right after
+ * the last look (no await in between).
  */
-const replaceIfSeen = (
+const replaceIfSeen = async (
   file: string,
   temp: string,
   target: string,
   seen: BigIntStats | undefined,
   expected: string | null,
-  exchange: (a: string, b: string) => boolean,
-): boolean => {
-  const ours = statSync(temp, { bigint: true })
-  if (seen !== undefined && expected !== null && exchange(temp, target)) {
-    // `temp` now names what `target` held at the exchange: what was read, or a hand edit.
-    if (stillHolds(temp, seen, expected)) {
-      unlinkSync(temp)
-      return true
-    }
-    // A hand edit landed after the last look: give it its place back. Should a newer one have replaced
-    // ours meanwhile, that newer one goes back in place instead, as it would have without this write.
-    if (exchange(temp, target) && sameFile(statSync(temp, { bigint: true, throwIfNoEntry: false }), ours)) {
-      unlinkSync(temp)
-    } else {
-      renameSync(temp, target)
-    }
-    return false
+  options: Required<WriteOptions>,
+): Promise<boolean> => {
+  if (seen !== undefined && expected !== null) {
+    const done = await exchangeIfSeen(file, temp, target, seen, expected, options)
+    if (done !== "no exchange") return done === "replaced"
   }
   try {
     if (seen === undefined) {
@@ -108,6 +168,24 @@ const replaceIfSeen = (
   }
 }
 
+/** How {@link writeAtomically} replaces the file; the defaults are the server's. */
+export interface WriteOptions {
+  /** Swaps two paths atomically, `false` when it cannot (default: {@link exchangePaths}). */
+  readonly exchange?: (a: string, b: string) => boolean
+  /** How long the file swapped out stays held and watched for a writer that had it open, in ms. Default 50. */
+  readonly graceMs?: number
+  /** Whether to ask the kernel about writers with a read lease (default `true`); `false`: only watch. */
+  readonly leases?: boolean
+}
+
+// Long enough for a writer that opened the file just before the exchange to write (microseconds
+// unless it is descheduled right then); every PATCH that replaces a file takes that much longer.
+const GRACE_MS = 50
+// How often the held file is looked at meanwhile.
+const POLL_MS = 2
+// A writer has the file open: how long before it is read again (an editor's save takes far less).
+const WRITING_WAIT_MS = 20
+
 /**
  * Replaces the config file's content atomically (readers see the old file or the new one, never half
  * of it) if it still holds `expected` (`null`: if there is still no file), else does nothing and
@@ -116,12 +194,13 @@ const replaceIfSeen = (
  * - A symbolic link is followed: its target is replaced, the link stays. The file keeps its mode.
  * - Only a regular file is replaced (or created where nothing is): anything else at the path or at
  *   the link's target (a device, a FIFO, a directory) throws `ConfigFileError` and stays as it was.
- * - The check leaves no gap for a hand edit: the content is compared once the new file is on disk,
- *   between two looks at the inode; then the file is swapped in by an atomic exchange (Linux's
- *   `renameat2`) and what it replaced is checked to be what was read, else put back. Without an
- *   exchange (another OS), a plain rename follows the last look with no await in between.
- *
- * `exchange` swaps two paths atomically, `false` when it cannot (default: {@link exchangePaths}).
+ * - A hand edit is never replaced: the content is compared once the new file is on disk, between
+ *   two looks at the inode; the file is then held open under a read lease (a process that has it
+ *   open for writing makes this resolve `false` after a short wait: its save is under way), swapped
+ *   out by an atomic exchange (Linux's `renameat2`), and watched for `graceMs`: anything written into
+ *   it, or a writer opening it (which the lease makes wait), and it is put back in place before that
+ *   writer goes on. Without an exchange (another OS), a plain rename follows the last look with no
+ *   await in between.
  *
  * @example
  * ```ts
@@ -136,7 +215,7 @@ export const writeAtomically = async (
   file: string,
   text: string,
   expected: string | null,
-  exchange: (a: string, b: string) => boolean = exchangePaths,
+  options: WriteOptions = {},
 ): Promise<boolean> => {
   const target = await realpath(file).catch(() => file)
   const info = await stat(target).catch((error: unknown) => {
@@ -169,5 +248,9 @@ export const writeAtomically = async (
     await unlink(temp).catch(() => {})
     throw error
   }
-  return replaceIfSeen(file, temp, target, seen, expected, exchange)
+  return replaceIfSeen(file, temp, target, seen, expected, {
+    exchange: options.exchange ?? exchangePaths,
+    graceMs: options.graceMs ?? GRACE_MS,
+    leases: options.leases ?? true,
+  })
 }

@@ -2,13 +2,18 @@
  * The event bus: publish = check, serialise once, store durably, encode the frame once, hand it to
  * every listener (the stream hub is one; readiness probes are others).
  *
+ * Who delivers depends on the log: an embedded log (SQLite, memory) is this process's alone, so the
+ * bus delivers each event right after its append. A shared log (Redis) is read back by this
+ * instance's follower (`EventLogShape.follow`), which delivers every instance's events, this one's
+ * included, in the log's order; the publish then only stores.
+ *
  * @module
  */
 import { Context, Effect, Layer, Semaphore } from "effect"
 import { LiveConfig } from "../config/service.ts"
 import { durableFrame } from "../stream/frame.ts"
 import { EventInvalid } from "./errors.ts"
-import { EventLog, type EventLogError } from "./log.ts"
+import { EventLog, type EventLogError, type LoggedEvent } from "./log.ts"
 import { maxEventBytes, type PrepareOptions, prepareEvent } from "./publish-input.ts"
 
 /** A stored event, ready to send: `frame` is its complete SSE frame, shared by every connection. */
@@ -45,9 +50,16 @@ export interface EventBusShape {
    * Readiness: passes `nonce` through the delivery step (the same publish permit and the same gate as
    * events) to the `onProbe` listeners only. Never stored, never sent to clients.
    */
-  readonly probe: (nonce: string) => Effect.Effect<void>
+  readonly probe: (nonce: string) => Effect.Effect<void, EventLogError>
   /** Adds a probe listener (readiness); returns the function that removes it. */
   readonly onProbe: (listener: (nonce: string) => void) => () => void
+  /**
+   * Adds a listener told when delivery lost its place in a shared log (see `LogFollower.lost`): every
+   * open stream must resume from its last id. Never called for an embedded log.
+   */
+  readonly onLost: (
+    listener: (reason: string, unaffected: (lastId: string | null) => boolean) => void,
+  ) => () => void
 }
 
 /**
@@ -84,6 +96,14 @@ export class EventBus extends Context.Service<EventBus, EventBusShape>()("@tethe
 
       const probeListeners = new Set<(nonce: string) => void>()
 
+      const lostListeners = new Set<
+        (reason: string, unaffected: (lastId: string | null) => boolean) => void
+      >()
+      const toPublished = (stored: LoggedEvent): PublishedEvent => ({
+        ...stored,
+        frame: durableFrame(stored.id, stored.type, stored.properties, stored.time),
+      })
+
       const notify = (event: PublishedEvent) => {
         for (const listener of listeners) {
           try {
@@ -94,6 +114,17 @@ export class EventBus extends Context.Service<EventBus, EventBusShape>()("@tethe
         }
       }
 
+      // A shared log delivers through its follower: every event, in the log's order.
+      const following = log.follow?.({
+        events: (batch) => {
+          for (const event of batch) notify(toPublished(event))
+        },
+        lost: (reason, unaffected) => {
+          for (const listener of lostListeners) listener(reason, unaffected)
+        },
+      })
+      if (following !== undefined) yield* Effect.addFinalizer(() => Effect.sync(following.stop))
+
       const publishAs = Effect.fn("EventBus.publish")(function* (input: unknown, options: PrepareOptions) {
         const limit = maxEventBytes(config.current().server.event_stream.max_buffered_bytes)
         const prepared = yield* Effect.try({
@@ -101,6 +132,15 @@ export class EventBus extends Context.Service<EventBus, EventBusShape>()("@tethe
           catch: (error) =>
             error instanceof EventInvalid ? error : new EventInvalid({ message: String(error) }),
         })
+        if (following !== undefined) {
+          // Stored means delivered by the follower; the log's script orders concurrent appends.
+          const stored = yield* log.append({
+            type: prepared.type,
+            time: Date.now(),
+            properties: prepared.properties,
+          })
+          return toPublished(stored)
+        }
         return yield* order.withPermit(
           Effect.gen(function* () {
             const stored = yield* log.append({
@@ -108,10 +148,7 @@ export class EventBus extends Context.Service<EventBus, EventBusShape>()("@tethe
               time: Date.now(),
               properties: prepared.properties,
             })
-            const event: PublishedEvent = {
-              ...stored,
-              frame: durableFrame(stored.id, stored.type, stored.properties, stored.time),
-            }
+            const event = toPublished(stored)
             notify(event)
             return event
           }),
@@ -127,16 +164,26 @@ export class EventBus extends Context.Service<EventBus, EventBusShape>()("@tethe
             listeners.delete(listener)
           }
         },
-        probe: (nonce) =>
-          order.withPermit(
-            Effect.sync(() => {
-              for (const listener of probeListeners) listener(nonce)
-            }),
-          ),
+        // With a follower the probe waits until it has read everything stored so far: the round trip
+        // then covers the shared log's delivery path, not only this process.
+        probe: (nonce) => {
+          const deliver = Effect.sync(() => {
+            for (const listener of probeListeners) listener(nonce)
+          })
+          return following === undefined
+            ? order.withPermit(deliver)
+            : Effect.andThen(following.caughtUp, deliver)
+        },
         onProbe: (listener) => {
           probeListeners.add(listener)
           return () => {
             probeListeners.delete(listener)
+          }
+        },
+        onLost: (listener) => {
+          lostListeners.add(listener)
+          return () => {
+            lostListeners.delete(listener)
           }
         },
       })

@@ -35,10 +35,39 @@ export class EventLogError extends Data.TaggedError("EventLogError")<{
   readonly cause?: unknown
 }> {}
 
+/**
+ * Where a backend that fans out by itself hands what it read (see {@link EventLogShape.follow}).
+ * Both are called in log order.
+ */
+export interface LogFollower {
+  /** Events in id order, each exactly once, with no gap between two calls. */
+  readonly events: (events: readonly LoggedEvent[]) => void
+  /**
+   * The follower lost its place: a new log generation began (Redis lost its history) or events were
+   * trimmed before this instance read them. Every open stream whose last id `unaffected` does not
+   * accept must resume from it (the log then replays or resyncs it); `null` means none yet.
+   */
+  readonly lost: (reason: string, unaffected: (lastId: string | null) => boolean) => void
+}
+
+/** A running follower. */
+export interface LogFollowing {
+  /** Stops reading. */
+  readonly stop: () => void
+  /** Resolves once everything in the log when it was called has been handed to the follower. */
+  readonly caughtUp: Effect.Effect<void, EventLogError>
+}
+
 /** The operations every backend provides. */
 export interface EventLogShape {
   /** The backend's name, for logs and readiness output. */
-  readonly kind: "sqlite" | "memory"
+  readonly kind: "sqlite" | "memory" | "redis"
+  /**
+   * Present when the log is shared by several processes (Redis): every event, this process's own
+   * included, reaches the local streams through this reader, so every instance delivers the same
+   * order. Absent (SQLite, memory): the bus delivers each event right after its append.
+   */
+  readonly follow?: (follower: LogFollower) => LogFollowing
   /** Stores the event durably and mints its id. Ids increase in append order and are never reused. */
   readonly append: (event: NewEvent) => Effect.Effect<LoggedEvent, EventLogError>
   /**
@@ -67,4 +96,9 @@ export interface EventLogShape {
   readonly trim: (retain: number, limit?: number) => Effect.Effect<number, EventLogError>
   /** Orders two ids of this log (negative, zero, positive). */
   readonly compare: (a: string, b: string) => number
+  /**
+   * Present when ids are gapless (Redis): the id right before `id`, or `null` when there is none. The
+   * fan-out then checks that a live stream gets the next number and nothing else.
+   */
+  readonly previous?: (id: string) => string | null
 }

@@ -4,22 +4,26 @@
  *
  * One interface, several backends: the embedded default is a SQLite file in the data dir
  * (`layer`), `layerMemory` keeps everything in the process (tests, the benchmark's "log off" row).
- * The interface is shaped for a Redis Streams backend too (several instances sharing one log):
- * ids are opaque strings minted by the backend (`XADD` ids there), ordered by `compare`, and every
- * call is an `Effect` so a network round trip fits.
+ * `layerRedis` shares one log among several instances in Redis Streams (`redis-log.ts`): ids are
+ * opaque strings minted by the backend, ordered by `compare`, and every call is an `Effect` so a
+ * network round trip fits.
  *
  * @module
  */
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { Context, Effect, Layer } from "effect"
+import { LiveConfig } from "../config/service.ts"
 import { EventLogError, type EventLogShape } from "./log-shape.ts"
 import { makeMemoryLog } from "./memory-log.ts"
+import { openRedisLog } from "./redis-log.ts"
 import { makeSqliteLog } from "./sqlite-log.ts"
 
 export {
   EventLogError,
   type EventLogShape,
+  type LogFollower,
+  type LogFollowing,
   type LoggedEvent,
   type NewEvent,
   type ResumePoint,
@@ -75,9 +79,49 @@ export class EventLog extends Context.Service<EventLog, EventLogShape>()("@tethe
   /** The in-memory log, as tests use it. */
   static readonly layerTest: Layer.Layer<EventLog> = EventLog.layerMemory
 
-  /** Either backend by name. */
-  static readonly layerOf = (kind: EventLogKind, dataDir: string): Layer.Layer<EventLog, EventLogError> =>
-    kind === "memory" ? EventLog.layerMemory : EventLog.layer(dataDir)
+  /**
+   * The log shared by several instances, in Redis Streams at `url` (`redis://HOST:PORT[/DB]`).
+   * Fails with `EventLogError` when Redis cannot be reached at start. Trims to the live
+   * `server.event_stream.retention_events`.
+   */
+  static readonly layerRedis = (url: string): Layer.Layer<EventLog, EventLogError, LiveConfig> =>
+    Layer.effect(
+      EventLog,
+      Effect.gen(function* () {
+        const config = yield* LiveConfig
+        const log = yield* Effect.acquireRelease(
+          Effect.tryPromise({
+            try: () =>
+              openRedisLog({ url, retention: () => config.current().server.event_stream.retention_events }),
+            catch: (cause) =>
+              cause instanceof EventLogError
+                ? cause
+                : new EventLogError({
+                    message: `Cannot open the event log in Redis: ${String(cause)}`,
+                    cause,
+                  }),
+          }),
+          (log) => Effect.promise(() => log.close()),
+        )
+        return log.shape
+      }),
+    )
+
+  /** A backend by name; `redisUrl` is required for `redis`. */
+  static readonly layerOf = (
+    kind: EventLogKind,
+    dataDir: string,
+    redisUrl?: string,
+  ): Layer.Layer<EventLog, EventLogError, LiveConfig> => {
+    if (kind === "memory") return EventLog.layerMemory
+    if (kind === "sqlite") return EventLog.layer(dataDir)
+    if (redisUrl === undefined)
+      return Layer.effect(
+        EventLog,
+        Effect.fail(new EventLogError({ message: "The redis event log needs a Redis URL (--redis-url)" })),
+      )
+    return EventLog.layerRedis(redisUrl)
+  }
 }
 
 /** The file name of the SQLite log inside the data dir. */

@@ -24,6 +24,32 @@ const setup = () => {
 }
 
 describe("Hub", () => {
+  test("with a gapless log, a live connection that would skip numbers is ended to resume instead", async () => {
+    const flushes: (() => void)[] = []
+    const previous = (at: string) => (Number(at) > 0 ? id(Number(at) - 1) : null)
+    const hub = new Hub(compareSequenceIds, (flush) => flushes.push(flush), null, previous)
+    const open = (lastId: string) => {
+      const connection = new Connection({
+        maxBufferedBytes: () => 1 << 20,
+        release: (c) => hub.remove(c),
+        warn: () => {},
+      })
+      connection.lastId = lastId
+      hub.add(connection)
+      return connection
+    }
+    const next = open(id(4))
+    const behind = open(id(2))
+    for (const n of [5, 6]) hub.broadcast(id(n), frame(id(n)))
+    ;(flushes[0] as () => void)()
+    expect(next.lastId).toBe(id(6))
+    expect(next.closedBy).toBeNull()
+    // 3 and 4 would be skipped: it resumes from 2 and the log replays them.
+    expect(behind.closedBy).toBe("shutdown")
+    expect(behind.lastId).toBe(id(2))
+    expect(hub.size).toBe(1)
+  })
+
   test("events of one turn reach a live connection as one joined chunk, in order", async () => {
     const { hub, flushes, open } = setup()
     const { reader } = open()

@@ -44,20 +44,26 @@ export class Hub {
   private readonly compare: (a: string, b: string) => number
   private readonly schedule: (flush: () => void) => void
   private readonly observer: HubObserver | null
+  private readonly previous: ((id: string) => string | null) | undefined
 
   /**
    * @param compare - the log's id order.
    * @param schedule - runs the turn's fan-out; default `setImmediate` (tests may run it at once).
    * @param observer - told of each turn and tick (the metrics).
+   * @param previous - for a gapless log (`EventLogShape.previous`): the id right before an id. A live
+   *   connection is then sent only the next number; one that would skip some is ended instead, and
+   *   resumes from its last id (the log replays the hole or answers `server.resync`).
    */
   constructor(
     compare: (a: string, b: string) => number,
     schedule: (flush: () => void) => void = (flush) => setImmediate(flush),
     observer: HubObserver | null = null,
+    previous?: (id: string) => string | null,
   ) {
     this.compare = compare
     this.schedule = schedule
     this.observer = observer
+    this.previous = previous
   }
 
   /** How many connections are open. */
@@ -100,6 +106,7 @@ export class Hub {
     const first = ids[0] as string
     const last = ids[ids.length - 1] as string
     const joined = frames.length === 1 ? (frames[0] as Uint8Array) : concat(frames)
+    const before = this.previous?.(first) ?? null
     // A connection dropped during the loop removes itself; Set iteration tolerates that.
     for (const connection of this.connections) {
       const seen = connection.lastId
@@ -108,8 +115,11 @@ export class Hub {
         for (let i = 0; i < ids.length; i++) connection.deliver(ids[i] as string, frames[i] as Uint8Array)
         deliveries += ids.length
       } else if (seen === null || this.compare(seen, first) < 0) {
-        connection.deliver(last, joined)
-        deliveries += ids.length
+        if (before !== null && seen !== null && seen !== before) connection.end("shutdown")
+        else {
+          connection.deliver(last, joined)
+          deliveries += ids.length
+        }
       } else {
         // Its replay, read after these were logged but before this flush, already sent some of them.
         for (let i = 0; i < ids.length; i++) {
@@ -132,6 +142,20 @@ export class Hub {
       connection.beat(frame)
     }
     this.observer?.heartbeat(streams)
+  }
+
+  /**
+   * Ends the connections that `test` picks, normally (each client reconnects with its last id);
+   * returns how many.
+   */
+  endWhere(test: (connection: Connection) => boolean): number {
+    let ended = 0
+    for (const connection of [...this.connections]) {
+      if (!test(connection)) continue
+      connection.end("shutdown")
+      ended++
+    }
+    return ended
   }
 
   /** Ends every connection normally (server shutdown): each client sees the end and reconnects. */

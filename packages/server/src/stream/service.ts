@@ -58,7 +58,7 @@ export class EventStreams extends Context.Service<EventStreams, EventStreamsShap
       const bus = yield* EventBus
       const log = yield* EventLog
       const { log: serverLog, metrics } = yield* Telemetry
-      const hub = new Hub(log.compare, undefined, metrics)
+      const hub = new Hub(log.compare, undefined, metrics, log.previous)
       const telemetry = makeStreamTelemetry(serverLog, metrics)
       // Once shutdown began, a new stream is ended at once (the client reconnects to the next server).
       let closing = false
@@ -88,8 +88,17 @@ export class EventStreams extends Context.Service<EventStreams, EventStreamsShap
         frames.set(event.id, event.frame)
         hub.broadcast(event.id, event.frame)
       })
+      // A shared log's follower lost its place: every client resumes from its last id, and the log
+      // replays what it still holds or answers server.resync (once per client), never a silent skip.
+      const unsubscribeLost = bus.onLost((reason, unaffected) => {
+        hub.flush()
+        const ended = hub.endWhere((connection) => !unaffected(connection.lastId))
+        if (ended > 0)
+          warn(`tether: ended ${ended} event streams so that they resume from their last id: ${reason}`)
+      })
       yield* Effect.addFinalizer(() =>
         Effect.sync(() => {
+          unsubscribeLost()
           unsubscribe()
           closing = true
           hub.closeAll()

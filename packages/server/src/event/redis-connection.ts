@@ -1,0 +1,78 @@
+/**
+ * The Redis connections of the Redis log, set up so that a failure is an error, never a wait or a
+ * repeat: commands fail at once while disconnected (no offline queue), a command in flight when the
+ * connection drops is failed, not sent again (an append sent twice would store the event twice), and
+ * every command has a deadline (a `SIGSTOP`ped or partitioned Redis keeps the socket open and never
+ * answers). ioredis reconnects in the background with a capped backoff.
+ *
+ * @module
+ */
+import Redis from "ioredis"
+import type { LuaScript } from "./redis-scripts.ts"
+
+/** How long a command may take before it fails, in ms (the store is then called unreachable). */
+export const COMMAND_TIMEOUT_MS = 2000
+
+/** The reconnect delay after `times` failed attempts: 50 ms doubling, capped at 2 s. */
+export const reconnectDelay = (times: number): number => Math.min(50 * 2 ** Math.max(0, times - 1), 2000)
+
+/**
+ * `redis://user:secret@host:6379/0` → `redis://user:***@host:6379/0`: URLs in messages never carry
+ * the password.
+ *
+ * @example
+ * ```ts
+ * import { redactRedisUrl } from "./redis-connection.ts"
+ * redactRedisUrl("redis://:hunter2@127.0.0.1:6379") // "redis://:***@127.0.0.1:6379"
+ * ```
+ */
+export const redactRedisUrl = (url: string): string => url.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, "$1***@")
+
+/**
+ * A connection with the settings above; it connects when `connect()` is called.
+ *
+ * @example
+ * ```ts
+ * import { redisConnection } from "./redis-connection.ts"
+ * const redis = redisConnection("redis://127.0.0.1:6379", 2000)
+ * await redis.connect()
+ * ```
+ */
+export const redisConnection = (url: string, commandTimeout: number): Redis =>
+  new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    commandTimeout,
+    connectTimeout: COMMAND_TIMEOUT_MS,
+    retryStrategy: reconnectDelay,
+  })
+
+/**
+ * Runs a script by its SHA1 (`EVALSHA`); when Redis answers `NOSCRIPT` (restarted, `SCRIPT FLUSH`,
+ * failed over) it loads the script again and runs it once more. `NOSCRIPT` means it did not run, so
+ * the retry cannot apply a publish twice.
+ *
+ * @example
+ * ```ts
+ * import { redisConnection, runScript } from "./redis-connection.ts"
+ * import { luaScript, STATE } from "./redis-scripts.ts"
+ * const redis = redisConnection("redis://127.0.0.1:6379", 2000)
+ * await runScript(redis, luaScript(STATE), ["{tether}:meta", "{tether}:events"], ["abcdefabcdef", "", "0", "", "", ""])
+ * ```
+ */
+export const runScript = async (
+  redis: Redis,
+  script: LuaScript,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> => {
+  try {
+    return await redis.evalsha(script.sha, keys.length, ...keys, ...args)
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error
+    await redis.script("LOAD", script.source)
+    return await redis.evalsha(script.sha, keys.length, ...keys, ...args)
+  }
+}

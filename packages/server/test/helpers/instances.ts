@@ -1,0 +1,46 @@
+/**
+ * Several `tether serve --event-log redis` processes on one Redis, for the several-instances tests.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { RedisServer } from "./redis-server.ts"
+import { type ServerProcess, startServe } from "./server-process.ts"
+
+/** Starts `count` instances sharing `redis`, each on a free port, with an optional config. */
+export const startInstances = async (
+  redis: RedisServer,
+  count: number,
+  options: { config?: unknown; args?: readonly string[] } = {},
+): Promise<ServerProcess[]> => {
+  const args = ["--port", "0", "--event-log", "redis", "--redis-url", redis.url, ...(options.args ?? [])]
+  if (options.config !== undefined) {
+    const file = join(mkdtempSync(join(tmpdir(), "tether-instances-")), "tether.json")
+    writeFileSync(file, JSON.stringify(options.config))
+    args.push("--config", file)
+  }
+  return Promise.all(Array.from({ length: count }, () => startServe(args)))
+}
+
+/** `POST /global/event`; resolves with the status and the id (when 202). */
+export const publish = async (
+  baseUrl: string,
+  type: string,
+  properties: Record<string, unknown> = {},
+): Promise<{ status: number; id: string | null; body: string }> => {
+  const response = await fetch(`${baseUrl}/global/event`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ type, properties }),
+  })
+  const body = await response.text()
+  const id = response.status === 202 ? (JSON.parse(body) as { id: string }).id : null
+  return { status: response.status, id, body }
+}
+
+/** A Redis log id (`<generation>-<seq>`, the sequence zero-padded to 16 digits). */
+export const redisId = (generation: string, seq: number): string =>
+  `${generation}-${String(seq).padStart(16, "0")}`
+
+/** The sequence number of a Redis log id (`<generation>-<seq>`). */
+export const seqOf = (id: string): number => Number(id.slice(id.lastIndexOf("-") + 1))
