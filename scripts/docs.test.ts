@@ -3,7 +3,10 @@
  * can answer is in docs/http-api.md's table, every route has its section there, and every config key the
  * schema knows is in docs/config.md with its default, every built-in event type is listed as reserved
  * at publish, and the limits and headers stated (nesting, password length, the app's policy) are the
- * code's. A change that adds one without its documentation fails here, naming what is missing.
+ * code's; every `tether serve` flag and variable its `--help` prints is in docs/config.md, every metric the
+ * server registers is in its README's table, and every link and file path in docs/ and the READMEs
+ * resolves (files get renamed). A change that adds one without its documentation fails here, naming what is
+ * missing.
  */
 import { expect, test } from "bun:test"
 import { readFileSync } from "node:fs"
@@ -135,4 +138,100 @@ test("docs state the limits and headers the server enforces: nesting, password l
   ].map((match) => match[1] as string)
   expect(policy).toContain("frame-ancestors 'none'")
   expect(section(http, "## The app")).toContain(`| \`Content-Security-Policy\` | \`${policy.join("; ")}\` |`)
+})
+
+test("docs/config.md names every flag `tether serve --help` prints", () => {
+  const help = Bun.spawnSync(
+    ["bun", "--conditions=@tether/source", "packages/server/src/cli/bin.ts", "serve", "--help"],
+    { cwd: ROOT, stdout: "pipe", stderr: "pipe", timeout: 30_000 },
+  )
+  expect(help.exitCode).toBe(0)
+  const usage = help.stdout.toString().split("\nEnvironment:")[0] ?? ""
+  const flags = [...new Set([...usage.matchAll(/--[a-z][a-z-]*/g)].map((match) => match[0]))]
+  expect(flags).toContain("--redis-url")
+  expect(flags).toContain("--log-format")
+  const config = doc("config.md")
+  expect(flags.filter((flag) => !config.includes(`\`${flag}`))).toEqual([])
+  // And the environment it lists.
+  const variables = [
+    ...(help.stdout.toString().split("\nEnvironment:")[1] ?? "").matchAll(/^ {2}([A-Z_]+) /gm),
+  ]
+  expect(variables.length).toBeGreaterThan(3)
+  expect(variables.map((match) => match[1]).filter((name) => !config.includes(`\`${name}\``))).toEqual([])
+})
+
+test("the server README's metric table names every metric the server registers", () => {
+  const names = [
+    ...source("packages/server/src/observability/metrics.ts").matchAll(/\bname: "(tether_\w+)"/g),
+  ].map((match) => match[1] as string)
+  expect(names).toContain("tether_streams_open")
+  const table = section(readFileSync(join(ROOT, "packages/server/README.md"), "utf8"), "## Metrics")
+    .split("\n")
+    .filter((line) => line.startsWith("| `"))
+    .join("\n")
+  expect(names.filter((name) => !new RegExp(`\`${name}[{\`]`).test(table))).toEqual([])
+})
+
+/** GitHub's anchor for a heading: lowercase, punctuation dropped, spaces to dashes. */
+const anchor = (heading: string): string =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, "")
+    .replaceAll(" ", "-")
+
+const anchors = (markdown: string): Set<string> =>
+  new Set([...markdown.matchAll(/^#{1,6} (.+)$/gm)].map((match) => anchor(match[1] as string)))
+
+test("links in docs/ and the READMEs reach a file that exists, and a heading that exists", () => {
+  const pages = [
+    ...["README.md", "protocol.md", "http-api.md", "config.md", "several-instances.md"].map((name) =>
+      join("docs", name),
+    ),
+    "README.md",
+    ...["core", "server", "sdk", "app"].map((name) => join("packages", name, "README.md")),
+  ]
+  const broken: string[] = []
+  for (const page of pages) {
+    const text = readFileSync(join(ROOT, page), "utf8")
+    for (const match of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      const target = match[1] as string
+      if (/^[a-z]+:/.test(target)) continue
+      const [path, hash] = target.split("#") as [string, string | undefined]
+      const file = path === "" ? page : join(page, "..", path)
+      let body: string
+      try {
+        body = readFileSync(join(ROOT, file), "utf8")
+      } catch {
+        // A folder (`packages/core`) is a fine link target.
+        if (Bun.spawnSync(["test", "-d", join(ROOT, file)]).exitCode !== 0) broken.push(`${page}: ${target}`)
+        continue
+      }
+      if (hash !== undefined && file.endsWith(".md") && !anchors(body).has(hash))
+        broken.push(`${page}: ${target}`)
+    }
+  }
+  expect(broken).toEqual([])
+})
+
+test("every source or test file that docs/ and the READMEs name exists", () => {
+  // Examples of paths a user would create, not files of the repository.
+  const examples = new Set(["docs/my.jsonc"])
+  const exists = (path: string) => Bun.spawnSync(["test", "-e", join(ROOT, path)]).exitCode === 0
+  const missing: string[] = []
+  // A package README may name a path from the repository's root or from its own folder.
+  const check = (page: string, bases: readonly string[]) => {
+    const text = readFileSync(join(ROOT, page), "utf8")
+    for (const match of text.matchAll(/`((?:packages|scripts|bench|docs|src|test)\/[\w./-]+)`/g)) {
+      const path = match[1] as string
+      if (!examples.has(path) && !bases.some((base) => exists(join(base, path))))
+        missing.push(`${page}: ${path}`)
+    }
+  }
+  for (const name of ["README.md", "protocol.md", "http-api.md", "config.md", "several-instances.md"])
+    check(join("docs", name), [""])
+  check("README.md", [""])
+  for (const name of ["core", "server", "sdk", "app"])
+    check(join("packages", name, "README.md"), ["", join("packages", name)])
+  expect(missing).toEqual([])
 })
