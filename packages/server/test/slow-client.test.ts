@@ -77,7 +77,8 @@ test("a client that stops reading is dropped past the limit, RSS stays bounded, 
   // Had the stalled client's backlog been kept, it alone would hold ~150 MiB.
   expect(after - before).toBeLessThan(100)
   stalled.resume()
-  const deadline = Date.now() + 5000
+  // A deadline, not a window: generous, as a loaded machine delivers the reset late.
+  const deadline = Date.now() + 15_000
   while (!stalledClosed && Date.now() < deadline) await Bun.sleep(20)
   expect(stalledClosed).toBe(true)
   reader.close()
@@ -153,7 +154,8 @@ test("a dropped slow client loses its connection at once, even with its receive 
     })
     expect(response.status).toBe(202)
   }
-  const closeDeadline = Date.now() + 5000
+  // Generous: how late the resets came is measured below (`slowest`), not bounded by this wait.
+  const closeDeadline = Date.now() + 15_000
   while (closedAt.some((at) => at === null) && Date.now() < closeDeadline) await Bun.sleep(10)
   clearInterval(watcher)
   expect(dropsAt).toHaveLength(stalledCount)
