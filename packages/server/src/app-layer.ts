@@ -12,6 +12,7 @@ import { ConfigWatch } from "./config/watch.ts"
 import { dataDirLockLayer } from "./data-dir/lock.ts"
 import { EventBus, type EventBusShape } from "./event/bus.ts"
 import { EventLog, type EventLogKind, type EventLogShape } from "./event/log.ts"
+import { withEventLogInForce } from "./event/log-choice.ts"
 import { RetentionLayer } from "./event/retention.ts"
 import type { ReadinessOptions } from "./health/readiness.ts"
 import { Readiness } from "./health/service.ts"
@@ -66,14 +67,21 @@ export const appLayer = (options: AppOptions) => {
   // The SQLite log's data dir belongs to one server: locked before the log opens, released after it closes.
   const owned =
     options.eventLog === "sqlite" ? Layer.provideMerge(dataDirLockLayer(options.dataDir), startup) : startup
+  // The live config (what goes out) names the log in force, its Redis URL without credentials.
+  const liveConfig = withEventLogInForce(options.config, {
+    kind: options.eventLog,
+    redisUrl: options.redisUrl,
+  })
   // The Redis log reads the live retention, so the config is provided to the log as well as merged.
-  const base = instrumentEventLog(
-    wrapped(
-      EventLog,
-      EventLog.layerOf(options.eventLog, options.dataDir, options.redisUrl),
-      decorate.eventLog,
-    ),
-  ).pipe(Layer.provideMerge(LiveConfig.layerOf(options.config, options.configPath)), Layer.provide(owned))
+  const log = wrapped(
+    EventLog,
+    EventLog.layerOf(options.eventLog, options.dataDir, options.redisUrl),
+    decorate.eventLog,
+  )
+  const base = instrumentEventLog(log).pipe(
+    Layer.provideMerge(LiveConfig.layerOf(liveConfig, options.configPath)),
+    Layer.provide(owned),
+  )
   const bus = wrapped(EventBus, EventBus.layer, decorate.eventBus).pipe(Layer.provideMerge(base))
   const streams = Layer.mergeAll(
     EventStreams.layer,

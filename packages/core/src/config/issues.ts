@@ -7,6 +7,7 @@
 import type { z } from "zod"
 import type { ConfigIssue } from "../wire/config.ts"
 import { allowedKeys, describeExpected, schemaAt } from "./expected.ts"
+import { redactRedisUrl } from "./redact.ts"
 
 type Segment = PropertyKey
 
@@ -139,6 +140,10 @@ export const toConfigIssues = (
   })
 }
 
+/** A Redis URL is quoted without its credentials: an error message may be logged or sent to a client. */
+const shownValue = (path: readonly Segment[], value: unknown): unknown =>
+  path.at(-1) === "redis_url" && typeof value === "string" ? redactRedisUrl(value) : value
+
 const reword = (schema: z.ZodType, input: unknown, issues: readonly z.core.$ZodIssue[]): ConfigIssue[] =>
   issues.flatMap((issue): ConfigIssue[] => {
     if (issue.code === "unrecognized_keys") {
@@ -149,7 +154,7 @@ const reword = (schema: z.ZodType, input: unknown, issues: readonly z.core.$ZodI
       }))
     }
     const path = dottedPath(issue.path)
-    const value = valueAt(input, issue.path)
+    const value = shownValue(issue.path, valueAt(input, issue.path))
     const given = describeValue(value, issue.code !== "invalid_type")
     switch (issue.code) {
       case "invalid_type":

@@ -21,6 +21,10 @@
  *
  * `server.port` and `server.hostname` cannot change under a listening socket: a new value is written
  * to the file (and logged) and takes effect at the next start; the live config keeps the bound ones.
+ * `server.event_log` likewise: the live config keeps the log in force (its Redis URL without
+ * credentials, see `event/log-choice.ts`). A PATCH that sends that redacted URL back (a client that
+ * PATCHes what it got from GET) leaves the file's `redis_url` as it is; any other URL with hidden
+ * credentials is refused, so `***` never replaces a password in the file.
  *
  * @module
  */
@@ -37,9 +41,12 @@ import {
   defaultConfig,
   defaultConfigDir,
   EventType,
+  isRedactedRedisUrl,
   mergeConfigPatch,
   parseConfigText,
   readConfigText,
+  redactConfig,
+  redactRedisUrl,
   validateConfig,
 } from "@tether/core"
 import { Context, Effect, Layer } from "effect"
@@ -137,7 +144,7 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
 
   /** Applies a validated file config live, keeping the bound address; announces the change. */
   const applyLive = async (fileConfig: Config, origin: string): Promise<Config> => {
-    const { port, hostname } = options.live.current().server
+    const { port, hostname, event_log } = options.live.current().server
     // Compared with the file's previous address, not the running one: --port/--hostname override the file.
     const wanted = addressOf(fileConfig)
     if (wanted !== fileAddress) {
@@ -148,14 +155,20 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
       if (refusal !== null) log(`warning: ${refusal}`)
       fileAddress = wanted
     }
-    const next: Config = { ...fileConfig, server: { ...fileConfig.server, port, hostname } }
+    const wantedLog = eventLogOf(fileConfig)
+    if (wantedLog !== fileEventLog) {
+      log(`${origin}: server.event_log ${wantedLog} takes effect at the next start`)
+      fileEventLog = wantedLog
+    }
+    const next: Config = { ...fileConfig, server: { ...fileConfig.server, port, hostname, event_log } }
     const changed = await options.live.set(next)
     if (changed.length > 0) {
       log(`${origin}: applied ${changed.join(", ")}`)
       try {
         await options.publish({
           type: EventType.ConfigUpdated,
-          properties: { config: next, changed } satisfies ConfigUpdatedProperties,
+          // The live event_log is already redacted; a config built elsewhere may not be.
+          properties: { config: redactConfig(next), changed } satisfies ConfigUpdatedProperties,
         })
       } catch (error) {
         // The change is made and written; only its announcement failed.
@@ -166,8 +179,10 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
     }
     return options.live.current()
   }
-  // The address the file asks for, as last read: set from the file's text before any change applies.
+  // The address and event log the file asks for, as last read: set from the file's text before any
+  // change applies.
   let fileAddress: string | undefined
+  let fileEventLog: string | undefined
   const noteFileAddress = (text: string | null, file: string): void => {
     if (fileAddress !== undefined) return
     let config = defaultConfig()
@@ -177,6 +192,7 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
       // Invalid now (a hand edit in progress): the defaults are the best guess of what it asked.
     }
     fileAddress = addressOf(config)
+    fileEventLog = eventLogOf(config)
   }
 
   const nextStartRefusal = (config: Config): string | null =>
@@ -201,8 +217,9 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
     }
   }
 
-  const patch = (body: unknown): Promise<Config> =>
+  const patch = (sent: unknown): Promise<Config> =>
     serial(async () => {
+      const body = withoutEchoedRedisUrl(sent, options.live.current())
       const merged = validateConfig(mergeConfigPatch(options.live.current(), body), null)
       // Valid in itself, but the next start would refuse to listen there: say so now, not at that start.
       const refusal = nextStartRefusal(merged)
@@ -338,6 +355,42 @@ export const makeConfigFile = (options: ConfigFileOptions): ConfigFile => {
 }
 
 const addressOf = (config: Config): string => `${config.server.hostname}:${config.server.port}`
+
+// How a log line names the event log a config asks for: never with the URL's credentials.
+const eventLogOf = (config: Config): string => JSON.stringify(redactConfig(config).server.event_log)
+
+/**
+ * The PATCH body with `server.event_log.redis_url` left out when it is the redacted URL the live config
+ * shows (the client sends back what GET gave it): the file keeps its URL and password. A different URL
+ * with hidden credentials is refused: written, `***` would become the password.
+ */
+const withoutEchoedRedisUrl = (body: unknown, live: Config): unknown => {
+  const eventLog = recordAt(recordAt(body, "server"), "event_log")
+  const url = eventLog?.redis_url
+  if (eventLog === undefined || typeof url !== "string" || !isRedactedRedisUrl(url)) return body
+  const shown = live.server.event_log.redis_url
+  if (url !== shown) {
+    throw new ConfigInvalid(null, [
+      {
+        path: "server.event_log.redis_url",
+        message:
+          `got ${JSON.stringify(redactRedisUrl(url))}, whose credentials are hidden (***), but it is not the URL ` +
+          `in use (${JSON.stringify(shown ?? null)}); send the full URL with its password, or leave redis_url out`,
+      },
+    ])
+  }
+  const { redis_url: _echoed, ...rest } = eventLog
+  const server = recordAt(body, "server") ?? {}
+  return { ...(body as Record<string, unknown>), server: { ...server, event_log: rest } }
+}
+
+const recordAt = (value: unknown, key: string): Record<string, unknown> | undefined => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined
+  const inner = (value as Record<string, unknown>)[key]
+  return typeof inner === "object" && inner !== null && !Array.isArray(inner)
+    ? (inner as Record<string, unknown>)
+    : undefined
+}
 
 const NEW_FILE_HEADER =
   "// Tether config, created by PATCH /global/config. Every key: `tether config schema`.\n"

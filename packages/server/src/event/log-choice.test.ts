@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import { defaultConfig, validateConfig } from "@tether/core"
-import { chooseEventLog } from "./log-choice.ts"
+import { chooseEventLog, withEventLogInForce } from "./log-choice.ts"
 
 const configWith = (event_log: Record<string, unknown>) => validateConfig({ server: { event_log } }, null)
 
@@ -54,5 +54,30 @@ describe("chooseEventLog", () => {
       "--redis-url is used only with the redis event log (--event-log redis), not sqlite",
     )
     expect(chooseEventLog({ envUrl: "redis://h:1", config: defaultConfig() })).toEqual({ kind: "sqlite" })
+  })
+
+  test("a refused URL is quoted without its password", () => {
+    const flag = chooseEventLog({ flagKind: "redis", flagUrl: "redis://:hunter2@h", config: defaultConfig() })
+    expect(flag).toContain('got "redis://***@h"')
+    const env = chooseEventLog({ flagKind: "redis", envUrl: "redis://u:hunter2@h", config: defaultConfig() })
+    expect(env).toContain('got "redis://***@h"')
+    expect(`${flag} ${env}`).not.toContain("hunter2")
+  })
+})
+
+describe("withEventLogInForce", () => {
+  test("names the chosen kind and the URL in use, without credentials", () => {
+    const file = configWith({ kind: "sqlite", redis_url: "redis://:file@127.0.0.1:1" })
+    expect(
+      withEventLogInForce(file, { kind: "redis", redisUrl: "redis://:hunter2@127.0.0.1:2/1" }).server
+        .event_log,
+    ).toEqual({ kind: "redis", redis_url: "redis://***@127.0.0.1:2/1" })
+    expect(withEventLogInForce(file, { kind: "memory" }).server.event_log).toEqual({
+      kind: "memory",
+      redis_url: "redis://***@127.0.0.1:1",
+    })
+    expect(withEventLogInForce(defaultConfig(), { kind: "sqlite" }).server.event_log).toEqual({
+      kind: "sqlite",
+    })
   })
 })

@@ -1,10 +1,11 @@
 /**
  * Which event log `tether serve` opens: `--event-log` over `server.event_log.kind`; the Redis URL from
- * `--redis-url`, else `TETHER_REDIS_URL`, else `server.event_log.redis_url`.
+ * `--redis-url`, else `TETHER_REDIS_URL`, else `server.event_log.redis_url`. A URL quoted in a message has
+ * its credentials hidden.
  *
  * @module
  */
-import { type Config, REDIS_URL_PATTERN } from "@tether/core"
+import { type Config, REDIS_URL_PATTERN, redactRedisUrl } from "@tether/core"
 import type { EventLogKind } from "./log.ts"
 
 /** The log to open. */
@@ -45,9 +46,11 @@ export const chooseEventLog = (inputs: EventLogInputs): EventLogChoice | string 
   const { flagKind, flagUrl } = inputs
   if (flagKind !== undefined && !KINDS.includes(flagKind))
     return `--event-log expects sqlite, memory or redis, got "${flagKind}"`
-  if (flagUrl !== undefined && !URL_SHAPE.test(flagUrl)) return `--redis-url: ${EXPECTED}, got "${flagUrl}"`
+  if (flagUrl !== undefined && !URL_SHAPE.test(flagUrl))
+    return `--redis-url: ${EXPECTED}, got "${redactRedisUrl(flagUrl)}"`
   const envUrl = inputs.envUrl === "" ? undefined : inputs.envUrl
-  if (envUrl !== undefined && !URL_SHAPE.test(envUrl)) return `TETHER_REDIS_URL: ${EXPECTED}, got "${envUrl}"`
+  if (envUrl !== undefined && !URL_SHAPE.test(envUrl))
+    return `TETHER_REDIS_URL: ${EXPECTED}, got "${redactRedisUrl(envUrl)}"`
   const kind = (flagKind ?? inputs.config.server.event_log.kind) as EventLogKind
   const redisUrl = flagUrl ?? envUrl ?? inputs.config.server.event_log.redis_url
   if (kind !== "redis") {
@@ -58,4 +61,25 @@ export const chooseEventLog = (inputs: EventLogInputs): EventLogChoice | string 
   if (redisUrl === undefined)
     return "the redis event log needs a Redis URL: --redis-url redis://HOST:PORT[/DB], TETHER_REDIS_URL, or server.event_log.redis_url in the config file"
   return { kind, redisUrl }
+}
+
+/**
+ * The config with `server.event_log` saying what is in force: the chosen kind, and the Redis URL in
+ * use with its credentials hidden (for another kind, the file's URL, hidden too). The live config
+ * holds this, so `GET /global/config`, PATCH answers and `config.updated` show the log the server runs
+ * on (as they show the port taken under `--port 0`), and the password is nowhere in them.
+ *
+ * @example
+ * ```ts
+ * import { defaultConfig } from "@tether/core"
+ * import { withEventLogInForce } from "./log-choice.ts"
+ * withEventLogInForce(defaultConfig(), { kind: "redis", redisUrl: "redis://:hunter2@127.0.0.1:6379" }).server.event_log
+ * // { kind: "redis", redis_url: "redis://***@127.0.0.1:6379" }
+ * ```
+ */
+export const withEventLogInForce = (config: Config, choice: EventLogChoice): Config => {
+  const url = choice.redisUrl ?? config.server.event_log.redis_url
+  const eventLog: Config["server"]["event_log"] =
+    url === undefined ? { kind: choice.kind } : { kind: choice.kind, redis_url: redactRedisUrl(url) }
+  return { ...config, server: { ...config.server, event_log: eventLog } }
 }

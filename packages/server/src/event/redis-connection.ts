@@ -3,7 +3,8 @@
  * repeat: commands fail at once while disconnected (no offline queue), a command in flight when the
  * connection drops is failed, not sent again (an append sent twice would store the event twice), and
  * every command has a deadline (a `SIGSTOP`ped or partitioned Redis keeps the socket open and never
- * answers). ioredis reconnects in the background with a capped backoff.
+ * answers). ioredis reconnects in the background with a capped backoff. Messages name the URL through
+ * `redactRedisUrl` (`@tether/core`), never as given.
  *
  * @module
  */
@@ -15,18 +16,6 @@ export const COMMAND_TIMEOUT_MS = 2000
 
 /** The reconnect delay after `times` failed attempts: 50 ms doubling, capped at 2 s. */
 export const reconnectDelay = (times: number): number => Math.min(50 * 2 ** Math.max(0, times - 1), 2000)
-
-/**
- * `redis://user:secret@host:6379/0` → `redis://user:***@host:6379/0`: URLs in messages never carry
- * the password.
- *
- * @example
- * ```ts
- * import { redactRedisUrl } from "./redis-connection.ts"
- * redactRedisUrl("redis://:hunter2@127.0.0.1:6379") // "redis://:***@127.0.0.1:6379"
- * ```
- */
-export const redactRedisUrl = (url: string): string => url.replace(/^(rediss?:\/\/[^:@/]*:)[^@/]*@/, "$1***@")
 
 /**
  * A connection with the settings above; it connects when `connect()` is called.

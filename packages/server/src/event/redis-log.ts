@@ -16,9 +16,10 @@
  *
  * @module
  */
+import { redactRedisUrl } from "@tether/core"
 import { Effect } from "effect"
 import { EventLogError, type EventLogShape, type LoggedEvent, type ResumePoint } from "./log-shape.ts"
-import { COMMAND_TIMEOUT_MS, redactRedisUrl, redisConnection, runScript } from "./redis-connection.ts"
+import { COMMAND_TIMEOUT_MS, redisConnection, runScript } from "./redis-connection.ts"
 import { compareRedisIds, formatRedisId, newGeneration, parseRedisId } from "./redis-id.ts"
 import { BLOCK_MS, type LogState, startReader } from "./redis-reader.ts"
 import { APPEND, KEYS, luaScript, RANGE, STATE } from "./redis-scripts.ts"

@@ -36,20 +36,36 @@ export const freePort = (): Promise<number> =>
     })
   })
 
-const waitReady = async (port: number, proc: Subprocess, timeoutMs = 10_000): Promise<void> => {
+/** `redis-cli` reaching the server on `port`, with its password when it has one. */
+const cliBase = (port: number, password: string | undefined): string[] => [
+  "redis-cli",
+  "-p",
+  String(port),
+  ...(password === undefined ? [] : ["--no-auth-warning", "-a", password]),
+]
+
+const waitReady = async (
+  port: number,
+  proc: Subprocess,
+  password: string | undefined,
+  timeoutMs = 10_000,
+): Promise<void> => {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`redis-server exited with ${proc.exitCode}`)
-    const ping = Bun.spawnSync(["redis-cli", "-p", String(port), "ping"])
+    const ping = Bun.spawnSync([...cliBase(port, password), "ping"])
     if (ping.stdout.toString().trim() === "PONG") return
     await Bun.sleep(50)
   }
   throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`)
 }
 
-/** Starts `redis-server` (with `replicaOf`, as a replica of the server on that port). */
+/**
+ * Starts `redis-server` (with `replicaOf`, as a replica of the server on that port; with `password`,
+ * requiring it: `url` then carries it as `redis://:PASSWORD@…`).
+ */
 export const startRedis = async (
-  options: { aof?: boolean; replicaOf?: number } = {},
+  options: { aof?: boolean; replicaOf?: number; password?: string } = {},
 ): Promise<RedisServer> => {
   const dir = mkdtempSync(join(tmpdir(), "tether-redis-"))
   const port = await freePort()
@@ -68,17 +84,21 @@ export const startRedis = async (
     // A replica's first sync starts at once rather than after the default 5 s wait for more replicas.
     "--repl-diskless-sync-delay",
     "0",
+    ...(options.password === undefined ? [] : ["--requirepass", options.password]),
   ]
   if (Bun.which("redis-server") === null || Bun.which("redis-cli") === null)
     throw new Error("these tests need redis-server and redis-cli (Debian: apt-get install redis-server)")
   const spawn = () => Bun.spawn(args, { stdin: "ignore", stdout: "ignore", stderr: "ignore" })
   let proc = spawn()
-  await waitReady(port, proc)
+  await waitReady(port, proc, options.password)
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${options.password === undefined ? "" : `:${options.password}@`}127.0.0.1:${port}`,
     cli: async (...cliArgs) => {
-      const run = Bun.spawn(["redis-cli", "-p", String(port), ...cliArgs], { stdout: "pipe", stderr: "pipe" })
+      const run = Bun.spawn([...cliBase(port, options.password), ...cliArgs], {
+        stdout: "pipe",
+        stderr: "pipe",
+      })
       const out = await new Response(run.stdout).text()
       await run.exited
       return out.trim()
@@ -90,7 +110,7 @@ export const startRedis = async (
       proc.kill("SIGTERM")
       await proc.exited
       proc = spawn()
-      await waitReady(port, proc)
+      await waitReady(port, proc, options.password)
     },
     stop: async () => {
       proc.kill("SIGCONT")

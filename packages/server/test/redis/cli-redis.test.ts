@@ -57,7 +57,7 @@ test("an unreachable Redis at start: exit 1 with the address (password hidden), 
     isolated,
   )
   expect(down.code).toBe(1)
-  expect(down.stderr).toContain(`Cannot open the event log in Redis at redis://:***@127.0.0.1:${port}`)
+  expect(down.stderr).toContain(`Cannot open the event log in Redis at redis://***@127.0.0.1:${port}`)
   expect(down.stderr).not.toContain("hunter2")
   expect(down.stdout).not.toContain("listening")
 })
