@@ -5,7 +5,8 @@
  *
  * 1. builds every package (`turbo run build`, cached), packs each with `bun pm pack` into a scratch
  *    folder made with mkdtemp outside the repo, and inspects the tarballs: dist/, README.md and LICENSE
- *    and nothing else, no leaked `workspace:` range, every export and import resolvable;
+ *    and nothing else, no leaked `workspace:` range, every export and import resolvable, no
+ *    fault-injection code;
  * 2. installs all tarballs into a fresh project, once with npm and once with Bun;
  * 3. runs `@tether/core` (validate, refuse, load) under Node 20 and Bun, starts the `tether` bin from
  *    the tarball (`serve --port 0`) and asks it `/global/health`, subscribes with `@tether/sdk` under

@@ -101,6 +101,23 @@ describe("inspectTarball", () => {
     ])
   })
 
+  test("fault-injection code: a fault module, or a file that reads TETHER_TEST_FAULT", async () => {
+    const { errors } = await inspect(
+      {},
+      {
+        "dist/fault/switch.js": "export const on = false\n",
+        "dist/faults.d.ts": "export {}\n",
+        "dist/lib.js": "export const lib = process.env.TETHER_TEST_FAULT\n",
+      },
+    )
+    expect(errors).toEqual([
+      "ships fault-injection modules: dist/fault/switch.js, dist/faults.d.ts",
+      "ships code that reads TETHER_TEST_FAULT: dist/lib.js",
+    ])
+    // A word that merely contains "fault" is no fault module.
+    expect((await inspect({}, { "dist/default-config.js": "export {}\n" })).errors).toEqual([])
+  })
+
   test("declared extra files are allowed, and required", async () => {
     const context = { ...CONTEXT, expectations: { extraFiles: ["schema/tether.schema.json"] } }
     expect((await inspect({}, { "schema/tether.schema.json": "{}" }, context)).errors).toEqual([])

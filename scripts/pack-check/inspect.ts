@@ -56,6 +56,7 @@ export async function inspectTarball(tarball: Tarball, context: InspectContext):
   await checkBins(tarball, context.expectations, findings)
   await checkImports(tarball, findings)
   await checkSourceMaps(tarball, findings)
+  await checkNoTestFaults(tarball, findings)
   return findings
 }
 
@@ -386,6 +387,26 @@ export async function checkSourceMaps(tarball: Tarball, findings: Findings): Pro
       `${maps} source maps point at ${missing.size} sources that are not shipped (e.g. ${[...missing][0]}): drop the maps from the build`,
     )
   }
+}
+
+// A fault module (`fault/`, `faults.js`, `fault-switch.js`…) and the variable that selected a fault.
+const FAULT_PATH = /(^|\/)faults?([/.-]|$)/
+const FAULT_TEXT = "TETHER_TEST_FAULT"
+
+/**
+ * No fault-injection code ships: no module named for faults, and no file that reads the fault variable.
+ * Faults belong to the server's test entry point (`packages/server/test/faults/`); a published server
+ * that read the variable could be wedged, or stopped by a malformed value, from its environment.
+ */
+export async function checkNoTestFaults(tarball: Tarball, findings: Findings): Promise<void> {
+  const named = tarball.files.filter((file) => file.startsWith("dist/") && FAULT_PATH.test(file.slice(5)))
+  if (named.length > 0) findings.errors.push(`ships fault-injection modules: ${preview(named)}`)
+  const reading: string[] = []
+  for (const file of tarball.files) {
+    if (!/\.(d\.)?[cm]?[jt]sx?$/.test(file)) continue
+    if (((await tarball.read(file)) ?? "").includes(FAULT_TEXT)) reading.push(file)
+  }
+  if (reading.length > 0) findings.errors.push(`ships code that reads ${FAULT_TEXT}: ${preview(reading)}`)
 }
 
 function preview(items: readonly string[], max = 6): string {

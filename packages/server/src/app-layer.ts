@@ -6,13 +6,13 @@
  * @module
  */
 import type { Config } from "@tether/core"
-import { Layer } from "effect"
+import { type Context, Effect, Layer } from "effect"
 import { ConfigFile } from "./config/config-file.ts"
 import { LiveConfig } from "./config/live-config.ts"
 import { dataDirLockLayer } from "./data-dir/lock.ts"
-import { EventBus } from "./event/bus.ts"
+import { EventBus, type EventBusShape } from "./event/bus.ts"
 import { instrumentEventLog } from "./event/instrumented-log.ts"
-import { EventLog, type EventLogKind } from "./event/log.ts"
+import { EventLog, type EventLogKind, type EventLogShape } from "./event/log.ts"
 import { withEventLogInForce } from "./event/log-choice.ts"
 import { RetentionLayer } from "./event/retention.ts"
 import type { ReadinessOptions } from "./health/readiness.ts"
@@ -37,11 +37,27 @@ export interface AppOptions {
   readonly readiness?: ReadinessOptions | undefined
   /** The log and metrics (`--log-format`, `--log-level`); default: pretty, info, on stderr. */
   readonly telemetry?: TelemetryShape | undefined
+  /** Wrappers around the log and the bus; none by default (a test entry point injects faults with them). */
+  readonly decorate?: ServerDecorators | undefined
+}
+
+/**
+ * Wrappers a caller may put around the server's services; the CLI passes none. The server's test entry
+ * point (`test/faults/`) makes a store, a read or the bus fail with them, so no fault code ships.
+ */
+export interface ServerDecorators {
+  /** Wraps the event log, under its metrics: a failure it injects is counted and logged like a real one. */
+  readonly eventLog?: (log: EventLogShape) => EventLogShape
+  /** Wraps the event bus that the streams and readiness use. */
+  readonly eventBus?: (bus: EventBusShape) => EventBusShape
+  /** Runs for as long as the server does, and stops with it (a loop blocker, say). */
+  readonly alongside?: Layer.Layer<never>
 }
 
 /** The server layer: provides every service, listening on `config.server.port`/`hostname`. */
 export const appLayer = (options: AppOptions) => {
   const telemetry = options.telemetry ?? makeTelemetry({ eventLog: options.eventLog })
+  const decorate = options.decorate ?? {}
   const startup = startupLayer({
     configPath: options.configPath,
     dataDir: options.dataDir,
@@ -57,16 +73,22 @@ export const appLayer = (options: AppOptions) => {
     redisUrl: options.redisUrl,
   })
   // The Redis log reads the live retention, so the config is provided to the log as well as merged.
-  const base = instrumentEventLog(EventLog.layerOf(options.eventLog, options.dataDir, options.redisUrl)).pipe(
+  const log = wrapped(
+    EventLog,
+    EventLog.layerOf(options.eventLog, options.dataDir, options.redisUrl),
+    decorate.eventLog,
+  )
+  const base = instrumentEventLog(log).pipe(
     Layer.provideMerge(LiveConfig.layerOf(liveConfig, options.configPath)),
     Layer.provide(owned),
   )
-  const bus = EventBus.layer.pipe(Layer.provideMerge(base))
+  const bus = wrapped(EventBus, EventBus.layer, decorate.eventBus).pipe(Layer.provideMerge(base))
   const streams = Layer.mergeAll(
     EventStreams.layer,
     RetentionLayer,
     Readiness.layerWith(options.readiness ?? {}),
     ConfigFile.layer,
+    decorate.alongside ?? Layer.empty,
   ).pipe(Layer.provideMerge(bus))
   const http = HttpServer.layer({
     port: options.config.server.port,
@@ -75,3 +97,13 @@ export const appLayer = (options: AppOptions) => {
   }).pipe(Layer.provideMerge(streams))
   return runningLayer.pipe(Layer.provideMerge(http), Layer.provide(telemetryLayer(telemetry)))
 }
+
+// The service `layer` provides, passed through `wrap` (the layer itself when there is none).
+const wrapped = <I, S, E, R>(
+  service: Context.Key<I, S>,
+  layer: Layer.Layer<I, E, R>,
+  wrap: ((shape: S) => S) | undefined,
+): Layer.Layer<I, E, R> =>
+  wrap === undefined
+    ? layer
+    : Layer.effect(service, Effect.map(Effect.service(service), wrap)).pipe(Layer.provide(layer))

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from "bun:test"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { killAll, runCli, type ServerProcess, startServe } from "./helpers/server-process.ts"
+import { FAULT_ENTRY, killAll, runCli, type ServerProcess, startServe } from "./helpers/server-process.ts"
 import { connectSse } from "./helpers/sse.ts"
 
 const PASSWORD = "s3cret-Pa55word-for-logs"
@@ -119,7 +119,7 @@ describe("tether serve logs", () => {
     writeFileSync(config, "{}\n")
     const server = await startServe(
       ["--port", "0", "--config", config, "--data-dir", join(dir, "failing"), "--log-format", "json"],
-      { env: { TETHER_TEST_FAULT: "store-fail", XDG_CONFIG_HOME: join(dir, "xdg") } },
+      { env: { TETHER_TEST_FAULT: "store-fail", XDG_CONFIG_HOME: join(dir, "xdg") }, entry: FAULT_ENTRY },
     )
     const published = await fetch(`${server.url}/global/event`, {
       method: "POST",

@@ -1,6 +1,6 @@
 /**
- * Readiness on a real `tether serve` wedged on purpose by the test-only fault switch: ready first,
- * then 503 naming the failed check and its figure, each answer within the check's deadline
+ * Readiness on a real `tether serve` wedged on purpose by the test entry's fault layers (test/faults/):
+ * ready first, then 503 naming the failed check and its figure, each answer within the check's deadline
  * (1000 ms; a blocked loop adds its blocked stretch, 1500 ms, before any answer at all).
  */
 import { afterAll, expect, test } from "bun:test"
@@ -9,8 +9,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { ReadinessReport } from "../src/health/readiness.ts"
 import { run, stopAll } from "./fixtures/ops-process.ts"
+import { FAULT_ENTRY } from "./helpers/server-process.ts"
 
-const MAIN = join(import.meta.dir, "..", "src", "cli", "main.ts")
 const dir = mkdtempSync(join(tmpdir(), "tether-ops-ready-"))
 
 afterAll(async () => {
@@ -37,7 +37,7 @@ const wedge = async (
   flags: readonly string[] = [],
 ): Promise<{ before: Poll; failed: Poll; liveness: number }> => {
   const server = run(
-    [MAIN, "serve", "--port", "0", "--data-dir", join(dir, `${fault}${flags.join("")}`), ...flags],
+    [FAULT_ENTRY, "serve", "--port", "0", "--data-dir", join(dir, `${fault}${flags.join("")}`), ...flags],
     {
       TETHER_TEST_FAULT: `${fault}@4000`,
     },

@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { killIfAlive, type Running, run, stopAll } from "./fixtures/ops-process.ts"
+import { FAULT_ENTRY } from "./helpers/server-process.ts"
 import { ResumingSubscriber } from "./helpers/sse.ts"
 
-const MAIN = join(import.meta.dir, "..", "src", "cli", "main.ts")
 const FAST = [
   ...["--ready-interval-ms", "200", "--ready-grace-ms", "2000", "--ready-timeout-ms", "3000"],
   ...["--stop-timeout-ms", "1500", "--restart-delay-ms", "200"],
@@ -81,12 +81,15 @@ const waitReady = async (base: string, timeoutMs = 20_000, headers: HeadersInit 
 const scenario = async (fault: string, check: string, crash: boolean) => {
   const dir = mkdtempSync(join(tmpdir(), `tether-ops-sup-${fault}-`))
   dirs.push(dir)
-  const sup = run([MAIN, "serve", "--supervise", "--port", "0", "--data-dir", join(dir, "data"), ...FAST], {
-    TETHER_TEST_FAULT: `${fault}@2500`,
-    TETHER_TEST_FAULT_ONCE: join(dir, "fault-once"),
-    XDG_CONFIG_HOME: join(dir, "xdg"),
-    TETHER_CONFIG: "",
-  })
+  const sup = run(
+    [FAULT_ENTRY, "serve", "--supervise", "--port", "0", "--data-dir", join(dir, "data"), ...FAST],
+    {
+      TETHER_TEST_FAULT: `${fault}@2500`,
+      TETHER_TEST_FAULT_ONCE: join(dir, "fault-once"),
+      XDG_CONFIG_HOME: join(dir, "xdg"),
+      TETHER_CONFIG: "",
+    },
+  )
   const [, base = ""] = await sup.waitFor("stdout", /^tether listening on (http:\/\/\S+)$/)
   const subscriber = new ResumingSubscriber(() => base)
   subscribers.push(subscriber)
@@ -153,13 +156,16 @@ test("a failing store is replaced; nothing acknowledged is lost", async () => {
 test("with a password, the supervisor's polls authenticate: the child is replaced for its failed check, not for a 401", async () => {
   const dir = mkdtempSync(join(tmpdir(), "tether-ops-sup-password-"))
   dirs.push(dir)
-  const sup = run([MAIN, "serve", "--supervise", "--port", "0", "--data-dir", join(dir, "data"), ...FAST], {
-    TETHER_SERVER_PASSWORD: "correct horse",
-    TETHER_TEST_FAULT: "stall-bus@2500",
-    TETHER_TEST_FAULT_ONCE: join(dir, "fault-once"),
-    XDG_CONFIG_HOME: join(dir, "xdg"),
-    TETHER_CONFIG: "",
-  })
+  const sup = run(
+    [FAULT_ENTRY, "serve", "--supervise", "--port", "0", "--data-dir", join(dir, "data"), ...FAST],
+    {
+      TETHER_SERVER_PASSWORD: "correct horse",
+      TETHER_TEST_FAULT: "stall-bus@2500",
+      TETHER_TEST_FAULT_ONCE: join(dir, "fault-once"),
+      XDG_CONFIG_HOME: join(dir, "xdg"),
+      TETHER_CONFIG: "",
+    },
+  )
   const [, base = ""] = await sup.waitFor("stdout", /^tether listening on (http:\/\/\S+)$/)
   const auth = { authorization: "Bearer correct horse" }
   // The child guards readiness like every route: only a poll carrying the password can see it.

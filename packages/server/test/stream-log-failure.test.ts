@@ -9,8 +9,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { openEventStream, type StreamStatus } from "@tether/sdk/sse"
 import { run, stopAll } from "./fixtures/ops-process.ts"
+import { FAULT_ENTRY } from "./helpers/server-process.ts"
 
-const MAIN = join(import.meta.dir, "..", "src", "cli", "main.ts")
 const dir = mkdtempSync(join(tmpdir(), "tether-read-fail-"))
 
 afterAll(async () => {
@@ -19,7 +19,7 @@ afterAll(async () => {
 })
 
 test("a log that cannot be read: 503 EventLogError, no frame, and the SDK's delays grow", async () => {
-  const server = run([MAIN, "serve", "--port", "0", "--data-dir", join(dir, "data")], {
+  const server = run([FAULT_ENTRY, "serve", "--port", "0", "--data-dir", join(dir, "data")], {
     TETHER_TEST_FAULT: "read-fail",
     XDG_CONFIG_HOME: join(dir, "xdg"),
     TETHER_CONFIG: "",

@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util"
 import { ConfigFileError, ConfigInvalid, defaultDataDir } from "@tether/core"
 import { Context, Effect, Layer } from "effect"
-import { appLayer } from "../app-layer.ts"
+import { appLayer, type ServerDecorators } from "../app-layer.ts"
 import { chooseEventLog } from "../event/log-choice.ts"
 import { HttpServer } from "../http/server.ts"
 import { parseLogFlags } from "../observability/log-flags.ts"
@@ -57,8 +57,11 @@ export const SERVE_USAGE = `Usage: tether serve [--port N] [--hostname H] [--con
                     tuning: --ready-interval-ms --ready-grace-ms --ready-timeout-ms --start-timeout-ms
                     --stop-timeout-ms --restart-delay-ms --restart-delay-max-ms --stable-ms`
 
-/** Runs `tether serve` with its arguments (after the word `serve`). */
-export const serve = (args: readonly string[]): Effect.Effect<void, unknown> =>
+/**
+ * Runs `tether serve` with its arguments (after the word `serve`); `decorate` wraps the server's log and
+ * bus (the test entry point's faults; the bin passes none).
+ */
+export const serve = (args: readonly string[], decorate?: ServerDecorators): Effect.Effect<void, unknown> =>
   Effect.gen(function* () {
     if (args.includes("--help") || args.includes("-h")) {
       process.stdout.write(`${SERVE_USAGE}\n\n${ENVIRONMENT_HELP}\n`)
@@ -108,6 +111,7 @@ export const serve = (args: readonly string[]): Effect.Effect<void, unknown> =>
         ...(lagThresholdMs === undefined ? {} : { lagThresholdMs }),
       },
       telemetry: makeTelemetry({ ...logFlags, eventLog: eventLog.kind }),
+      decorate,
     })
     yield* Effect.scoped(
       Effect.gen(function* () {

@@ -12,7 +12,6 @@
  */
 import { Context, Effect, Layer, Semaphore } from "effect"
 import { LiveConfig } from "../config/live-config.ts"
-import { faults } from "../fault/switch.ts"
 import { EventInvalid } from "./errors.ts"
 import { EventLog, type EventLogError, type LoggedEvent } from "./log.ts"
 import { maxEventBytes, type PrepareOptions, prepareEvent } from "./publish-input.ts"
@@ -89,14 +88,11 @@ export class EventBus extends Context.Service<EventBus, EventBusShape>()("@tethe
       const order = Semaphore.makeUnsafe(1)
 
       const probeListeners = new Set<(nonce: string) => void>()
-      // The test-only fault "stall-bus" (fault/switch.ts): events are stored but never delivered.
-      const stalled = () => faults.active("stall-bus")
 
       const lostListeners = new Set<
         (reason: string, unaffected: (lastId: string | null) => boolean) => void
       >()
       const notify = (event: PublishedEvent) => {
-        if (stalled()) return
         for (const listener of listeners) {
           try {
             listener(event)
@@ -159,7 +155,6 @@ export class EventBus extends Context.Service<EventBus, EventBusShape>()("@tethe
         // then covers the shared log's delivery path, not only this process.
         probe: (nonce) => {
           const deliver = Effect.sync(() => {
-            if (stalled()) return
             for (const listener of probeListeners) listener(nonce)
           })
           return following === undefined

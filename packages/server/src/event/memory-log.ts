@@ -5,8 +5,7 @@
  * @module
  */
 import { Effect } from "effect"
-import { faults } from "../fault/switch.ts"
-import { EventLogError, type EventLogShape, type LoggedEvent, type ResumePoint } from "./log-shape.ts"
+import type { EventLogShape, LoggedEvent, ResumePoint } from "./log-shape.ts"
 import { compareSequenceIds, formatSequenceId, initialSequence, parseSequenceId } from "./sequence-id.ts"
 
 /** A fresh empty log. */
@@ -34,55 +33,35 @@ export const makeMemoryLog = (): EventLogShape => {
     return lo
   }
 
-  // The test-only store fault (see fault/switch.ts); a constant `false` otherwise.
-  const failing = () =>
-    faults.active("store-fail")
-      ? Effect.fail(new EventLogError({ message: "Event log write failed (memory): TEST FAULT store-fail" }))
-      : Effect.void
-
-  // The test-only read fault, as in the SQLite log.
-  const readable = <A>(read: () => A): Effect.Effect<A, EventLogError> =>
-    faults.active("read-fail")
-      ? Effect.fail(new EventLogError({ message: "Event log read failed (memory): TEST FAULT read-fail" }))
-      : Effect.sync(read)
-
   return {
     kind: "memory",
-    probe: Effect.suspend(failing),
+    probe: Effect.void,
     append: (event) =>
-      Effect.flatMap(Effect.suspend(failing), () =>
-        Effect.sync(() => {
-          issued += 1
-          const logged: LoggedEvent = { id: formatSequenceId(issued), ...event }
-          events.push(logged)
-          return logged
-        }),
-      ),
+      Effect.sync(() => {
+        issued += 1
+        const logged: LoggedEvent = { id: formatSequenceId(issued), ...event }
+        events.push(logged)
+        return logged
+      }),
     resume: (requested) =>
-      Effect.suspend(() =>
-        readable((): ResumePoint => {
-          const seq = parseSequenceId(requested)
-          if (seq !== null && seq <= issued && seq >= trimmedThrough)
-            return { _tag: "Replay", after: requested }
-          return { _tag: "Resync", oldest: retained() > 0 ? (events[head] as LoggedEvent).id : null }
-        }),
-      ),
+      Effect.sync((): ResumePoint => {
+        const seq = parseSequenceId(requested)
+        if (seq !== null && seq <= issued && seq >= trimmedThrough)
+          return { _tag: "Replay", after: requested }
+        return { _tag: "Resync", oldest: retained() > 0 ? (events[head] as LoggedEvent).id : null }
+      }),
     readAfter: (after, limit) =>
-      Effect.suspend(() =>
-        readable(() => {
-          const seq = parseSequenceId(after)
-          if (seq === null) return []
-          const from = indexAfter(seq)
-          return events.slice(from, from + limit)
-        }),
-      ),
+      Effect.sync(() => {
+        const seq = parseSequenceId(after)
+        if (seq === null) return []
+        const from = indexAfter(seq)
+        return events.slice(from, from + limit)
+      }),
     // Empty: the position before the next id (see EventLogShape.newest).
-    newest: Effect.suspend(() =>
-      readable(() =>
-        retained() > 0 ? (events[events.length - 1] as LoggedEvent).id : formatSequenceId(trimmedThrough),
-      ),
+    newest: Effect.sync(() =>
+      retained() > 0 ? (events[events.length - 1] as LoggedEvent).id : formatSequenceId(trimmedThrough),
     ),
-    oldest: Effect.suspend(() => readable(() => (retained() > 0 ? (events[head] as LoggedEvent).id : null))),
+    oldest: Effect.sync(() => (retained() > 0 ? (events[head] as LoggedEvent).id : null)),
     trim: (retain, limit = Number.POSITIVE_INFINITY) =>
       Effect.sync(() => {
         const drop = Math.min(retained() - retain, limit)

@@ -22,7 +22,6 @@
  */
 import { Database } from "bun:sqlite"
 import { Effect } from "effect"
-import { faults } from "../fault/switch.ts"
 import {
   EventLogError,
   type EventLogShape,
@@ -129,10 +128,6 @@ export const makeSqliteLog = (
     }
   }
 
-  // The test-only read fault (see fault/switch.ts); never true otherwise.
-  const readFault = (): void => {
-    if (faults.active("read-fail")) throw new Error("TEST FAULT read-fail")
-  }
   const toEvent = (row: Row): LoggedEvent => ({
     id: formatSequenceId(row.seq),
     type: row.type,
@@ -147,7 +142,6 @@ export const makeSqliteLog = (
     append: (event: NewEvent) =>
       attempt("append", () => {
         try {
-          if (faults.active("store-fail")) throw new Error("TEST FAULT store-fail")
           const row = insert.get(event.type, event.time, event.properties)
           if (row === null) throw new Error("INSERT returned no row")
           // After the insert: a file deleted before it (or during it) is seen before the 202.
@@ -163,7 +157,6 @@ export const makeSqliteLog = (
         }
       }),
     probe: attempt("probe write", () => {
-      if (faults.active("store-fail")) throw new Error("TEST FAULT store-fail")
       assertInPlace()
       if (damage !== undefined) {
         throw new Error(
@@ -192,7 +185,6 @@ export const makeSqliteLog = (
     }),
     resume: (requested) =>
       attempt("resume", (): ResumePoint => {
-        readFault()
         const seq = parseSequenceId(requested)
         const issued = issuedQuery.get()?.seq ?? 0
         const trimmed = trimmedQuery.get()?.value ?? 0
@@ -201,20 +193,13 @@ export const makeSqliteLog = (
       }),
     readAfter: (afterId, limit) =>
       attempt("read", () => {
-        readFault()
         const seq = parseSequenceId(afterId)
         if (seq === null) return []
         return after.all(seq, limit).map(toEvent)
       }),
-    newest: attempt("read", () => {
-      readFault()
-      // Empty: `trimmed_through`, seeded at creation and moved by every trim, is the position before the next id.
-      return idOrNull(newestQuery.get()?.seq ?? trimmedQuery.get()?.value)
-    }),
-    oldest: attempt("read", () => {
-      readFault()
-      return idOrNull(oldestQuery.get()?.seq)
-    }),
+    // Empty: `trimmed_through`, seeded at creation and moved by every trim, is the position before the next id.
+    newest: attempt("read", () => idOrNull(newestQuery.get()?.seq ?? trimmedQuery.get()?.value)),
+    oldest: attempt("read", () => idOrNull(oldestQuery.get()?.seq)),
     trim: (retain, limit = Number.POSITIVE_INFINITY) =>
       attempt("trim", () => {
         const newest = newestQuery.get()?.seq

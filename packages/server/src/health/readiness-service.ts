@@ -8,14 +8,11 @@
  * check sends a nonce through `EventBus.probe`: the same publish permit and delivery gate as every
  * event, delivered only to the bus's probe listeners (this service), never to the stream hub.
  *
- * The layer also starts the test-only fault switch's loop blocker (a no-op without `TETHER_TEST_FAULT`).
- *
  * @module
  */
 import { Context, Effect, Layer } from "effect"
 import { EventBus } from "../event/bus.ts"
 import { EventLog } from "../event/log.ts"
-import { faults } from "../fault/switch.ts"
 import { startLoopLagMonitor } from "./loop-lag.ts"
 import { makeReadiness, type ReadinessChecker, type ReadinessOptions } from "./readiness.ts"
 
@@ -54,13 +51,7 @@ const makeService = Effect.fnUntraced(function* (options: ReadinessOptions) {
   const bus = yield* EventBus
   const log = yield* EventLog
   const monitor = startLoopLagMonitor()
-  faults.start()
-  yield* Effect.addFinalizer(() =>
-    Effect.sync(() => {
-      monitor.stop()
-      faults.stop()
-    }),
-  )
+  yield* Effect.addFinalizer(() => Effect.sync(() => monitor.stop()))
   return makeReadiness(
     {
       busRoundTrip: (signal) =>

@@ -8,6 +8,8 @@ import { join } from "node:path"
 import type { Subprocess } from "bun"
 
 const MAIN = join(import.meta.dir, "..", "..", "src", "cli", "main.ts")
+/** `tether` with the fault layers of `test/faults/`, chosen by `TETHER_TEST_FAULT`; pass it as `entry`. */
+export const FAULT_ENTRY = join(import.meta.dir, "..", "faults", "entry.ts")
 
 export interface ServerProcess {
   readonly proc: Subprocess<"ignore", "pipe", "pipe">
@@ -32,6 +34,15 @@ export const isolatedEnv = (dir: string): Record<string, string | undefined> => 
   TETHER_CONFIG: undefined,
 })
 
+/** How to run the CLI: extra environment, working directory, deadline, and which entry (default: the bin's). */
+export interface RunOptions {
+  readonly env?: Record<string, string | undefined>
+  readonly cwd?: string
+  readonly timeoutMs?: number
+  /** The script to run, e.g. {@link FAULT_ENTRY}. Default: `src/cli/main.ts`. */
+  readonly entry?: string
+}
+
 const live = new Set<Subprocess>()
 
 /** Kills every process this module started that still runs. */
@@ -42,8 +53,13 @@ export const killAll = async (): Promise<void> => {
   await Promise.all(procs.map((proc) => proc.exited))
 }
 
-const spawnCli = (args: readonly string[], env: Record<string, string | undefined> = {}, cwd?: string) => {
-  const proc = Bun.spawn([process.execPath, "--conditions=@tether/source", MAIN, ...args], {
+const spawnCli = (
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+  cwd?: string,
+  entry = MAIN,
+) => {
+  const proc = Bun.spawn([process.execPath, "--conditions=@tether/source", entry, ...args], {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -56,11 +72,8 @@ const spawnCli = (args: readonly string[], env: Record<string, string | undefine
 }
 
 /** Runs the CLI to completion (for `config validate`, a refused `serve`…). */
-export const runCli = async (
-  args: readonly string[],
-  options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {},
-): Promise<Exited> => {
-  const proc = spawnCli(args, options.env, options.cwd)
+export const runCli = async (args: readonly string[], options: RunOptions = {}): Promise<Exited> => {
+  const proc = spawnCli(args, options.env, options.cwd, options.entry)
   const timer = setTimeout(() => proc.kill("SIGKILL"), options.timeoutMs ?? 20_000)
   const [stdout, stderr, code] = await Promise.all([
     new Response(proc.stdout).text(),
@@ -74,9 +87,9 @@ export const runCli = async (
 /** Starts `tether serve ARGS` and resolves once it prints its listening line. */
 export const startServe = async (
   args: readonly string[],
-  options: { env?: Record<string, string | undefined>; cwd?: string; timeoutMs?: number } = {},
+  options: RunOptions = {},
 ): Promise<ServerProcess> => {
-  const proc = spawnCli(["serve", ...args], options.env, options.cwd)
+  const proc = spawnCli(["serve", ...args], options.env, options.cwd, options.entry)
   let stderr = ""
   void (async () => {
     const decoder = new TextDecoder()

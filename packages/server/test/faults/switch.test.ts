@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createFaultSwitch, parseFaultSpec } from "./switch.ts"
 
-describe("fault switch (test-only)", () => {
+describe("fault switch", () => {
   test("off without the env var", () => {
     const faults = createFaultSwitch({})
     expect(faults.active("stall-bus")).toBe(false)

@@ -1,10 +1,7 @@
 /**
- * A fault switch for tests only: it makes a server wedge on purpose, the ways a "zombie" server is
- * seen in the field, so tests can show that readiness turns 503 and the supervisor replaces it, and
- * that a stream the log cannot start is refused with 503 rather than opened and dropped.
- *
- * TEST-ONLY. It reads `TETHER_TEST_FAULT` once at start; nobody sets it in production. Without it every
- * check is a read of a `null` field and nothing else runs (no timer, no allocation).
+ * The fault switch of the server's test entry point (`entry.ts`): which fault a spawned server gets
+ * and when it triggers, read from the environment the test gives it. `layers.ts` applies it. The
+ * shipped CLI never reads these variables; nothing here is in the published package.
  *
  * - `TETHER_TEST_FAULT=stall-bus`: the bus stops delivering to subscribers (events are still logged).
  * - `TETHER_TEST_FAULT=block-loop`: the event loop is blocked in long busy stretches.
@@ -54,7 +51,7 @@ export const parseFaultSpec = (text: string): FaultSpec => {
   return { kind: kind as FaultKind, afterMs }
 }
 
-/** The switch the server's code paths consult. */
+/** The switch the fault layers consult. */
 export interface FaultSwitch {
   /** Whether `kind` is triggered now. Always `false` when no fault is configured. */
   active(kind: FaultKind): boolean
@@ -130,6 +127,3 @@ const claim = (path: string): boolean => {
 }
 
 const noFaults: FaultSwitch = { active: () => false, start: () => {}, stop: () => {} }
-
-/** The process-wide switch, read once from `process.env` (test-only; see the module docs). */
-export const faults: FaultSwitch = createFaultSwitch(process.env)
