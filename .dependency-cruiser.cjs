@@ -26,14 +26,7 @@ const serverLayers = [
   { name: "event", paths: ["event/"] },
   {
     name: "base",
-    paths: [
-      "config/live-config.ts",
-      "config/bind-policy.ts",
-      "observability/",
-      "data-dir/",
-      "fault/",
-      "version.ts",
-    ],
+    paths: ["config/live-config.ts", "config/bind-policy.ts", "observability/", "data-dir/", "version.ts"],
   },
 ]
 
