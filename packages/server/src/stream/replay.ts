@@ -126,6 +126,16 @@ const run = async (
     }
     let after = point.after
     connection.lastId = after
+    // The replay cannot go on from `after` (trimmed meanwhile, or unreadable): the client refetches its
+    // state. The stream goes on from `newest` (or past it, if the replay already was): what it has not
+    // sent is exactly what comes after that.
+    const resyncFrom = (oldest: string | null) => {
+      connection.send(ephemeralFrame(EventType.Resync, { requested: after, oldest }, Date.now()))
+      start.observe?.resync(after, oldest)
+      const through = newest !== null && log.compare(newest, after) > 0 ? newest : after
+      connection.lastId = through
+      connection.settle(through, log.compare, true)
+    }
     while (connection.closedBy === null) {
       const page = await pages.read(after, REPLAY_PAGE, subscribed).catch((error: unknown) => {
         // Unreadable (damaged pages): ending the stream would bring the client back to the same page
@@ -139,11 +149,7 @@ const run = async (
       if (page === null) {
         const oldest = await Effect.runPromise(log.oldest).catch(() => null)
         if (connection.closedBy !== null) return
-        connection.send(ephemeralFrame(EventType.Resync, { requested: after, oldest }, Date.now()))
-        start.observe?.resync(after, oldest)
-        const through = newest !== null && log.compare(newest, after) > 0 ? newest : after
-        connection.lastId = through
-        connection.settle(through, log.compare, true)
+        resyncFrom(oldest)
         return
       }
       // Retention runs while a replay waits for its client, and may have trimmed events right after
@@ -152,15 +158,7 @@ const run = async (
       const still = await Effect.runPromise(log.resume(after))
       if (connection.closedBy !== null) return
       if (still._tag === "Resync") {
-        connection.send(
-          ephemeralFrame(EventType.Resync, { requested: after, oldest: still.oldest }, Date.now()),
-        )
-        start.observe?.resync(after, still.oldest)
-        // The client refetches its state. The stream goes on from `newest` (or past it, if the
-        // replay already was): what it has not sent is exactly what comes after that.
-        const through = newest !== null && log.compare(newest, after) > 0 ? newest : after
-        connection.lastId = through
-        connection.settle(through, log.compare, true)
+        resyncFrom(still.oldest)
         return
       }
       const { ids, frames } = page
