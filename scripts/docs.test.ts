@@ -122,8 +122,8 @@ test("docs name every built-in event type as reserved at publish, and as one a c
 
 test("docs state the limits and headers the server enforces: nesting, password length, the app's policy", () => {
   const http = doc("http-api.md")
-  const nesting = /export const MAX_NESTING = (\d+)/.exec(
-    source("packages/server/src/event/json-scan.ts"),
+  const nesting = /export const MAX_PROPERTIES_DEPTH = (\d+)/.exec(
+    source("packages/core/src/wire/envelope.ts"),
   )?.[1]
   expect(nesting).toBeDefined()
   expect(section(http, "### `POST /global/event`")).toContain(`nested more than ${nesting} levels`)

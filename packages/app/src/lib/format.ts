@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { MAX_PROPERTIES_DEPTH } from "@tether/core/wire"
 
 /** `1234` → `"1.2 s"`, `65_000` → `"1 min 5 s"`, `400` → `"400 ms"`. Negative values count as 0. */
 export const formatDuration = (ms: number): string => {
@@ -35,7 +36,7 @@ export const previewJson = (value: unknown, max = 160): string => {
 }
 
 /** The nesting {@link boundedJson} shows by default: the server refuses deeper properties at publish. */
-export const MAX_SHOWN_DEPTH = 64
+export const MAX_SHOWN_DEPTH = MAX_PROPERTIES_DEPTH
 
 /** Limits of {@link boundedJson}. */
 export interface BoundedJsonOptions {

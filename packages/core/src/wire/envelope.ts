@@ -64,3 +64,15 @@ export interface PublishInput<Type extends string = string, Properties = Record<
   readonly type: Type
   readonly properties?: Properties
 }
+
+/**
+ * The deepest nesting of `properties` a publish may carry (`properties` itself is level 1): the server
+ * refuses deeper ones, so a client walking an event recursively never needs more.
+ *
+ * @example
+ * ```ts
+ * import { MAX_PROPERTIES_DEPTH } from "@tether/core/wire"
+ * console.log(MAX_PROPERTIES_DEPTH) // 64
+ * ```
+ */
+export const MAX_PROPERTIES_DEPTH = 64

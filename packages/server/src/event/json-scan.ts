@@ -11,8 +11,10 @@
  * @module
  */
 
-/** The deepest nesting accepted, the same bound as a config file's. */
-export const MAX_NESTING = 64
+import { MAX_PROPERTIES_DEPTH } from "@tether/core"
+
+/** The deepest nesting accepted: the wire contract's bound (the same as a config file's). */
+export const MAX_NESTING = MAX_PROPERTIES_DEPTH
 
 /** What one pass over a JSON text found. */
 export interface JsonScan {
