@@ -10,16 +10,29 @@
  *
  * @module
  */
+
 import { Effect, Layer } from "effect"
 import { LiveConfig } from "./config/live-config.ts"
 import { EventBus } from "./event/bus.ts"
 import { EventLog } from "./event/log.ts"
+import { parseRedisId } from "./event/redis-id.ts"
 import { Readiness } from "./health/readiness-service.ts"
 import { HttpServer } from "./http/server.ts"
 import { Telemetry } from "./observability/telemetry.ts"
 import { noteWatchStart } from "./observability/watch-restart.ts"
 import { EventStreams } from "./stream/event-streams.ts"
 import { VERSION } from "./version.ts"
+
+/**
+ * An id as the metrics count it: the embedded logs' ids are numbers already; the Redis log's
+ * `<generation>-<sequence>` counts by its sequence, gapless within a generation and trimmed oldest
+ * first, so the oldest-to-newest span is the number retained there too.
+ */
+const position = (id: string | null): string | null => {
+  if (id === null) return null
+  const redis = parseRedisId(id)
+  return redis === null ? id : String(redis.seq)
+}
 
 // The servers that reached `listening`: only they have something to report as stopped.
 const listened = new WeakSet<object>()
@@ -95,7 +108,10 @@ export const runningLayer: Layer.Layer<
     const config = yield* LiveConfig
     metrics.bind({
       openStreams: streams.count,
-      logPositions: () => Effect.runPromise(Effect.all({ oldest: eventLog.oldest, newest: eventLog.newest })),
+      logPositions: () =>
+        Effect.runPromise(Effect.all({ oldest: eventLog.oldest, newest: eventLog.newest })).then(
+          ({ oldest, newest }) => ({ oldest: position(oldest), newest: position(newest) }),
+        ),
       readiness: () => readiness.check(),
     })
     const unsubscribe = bus.subscribe(() => metrics.published())

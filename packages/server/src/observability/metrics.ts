@@ -57,7 +57,7 @@ export interface ReadinessFigures {
 /** What the scrape reads from the running server. */
 export interface MetricSources {
   readonly openStreams: () => number
-  /** The log's oldest and newest ids (opaque strings; numeric ones become gauges). */
+  /** The log's oldest and newest positions as numbers in text (the Redis log's: its sequence); others are skipped. */
   readonly logPositions: () => Promise<{ oldest: string | null; newest: string | null }>
   readonly readiness: () => Promise<ReadinessFigures>
 }
@@ -206,12 +206,12 @@ export const makeMetrics = (info: { version: string; eventLog: string }): Server
   })
   const oldest = new Gauge({
     name: "tether_event_log_oldest_id",
-    help: "The oldest retained event id, when ids are numeric (the embedded logs).",
+    help: "The oldest retained event's position: its id in the embedded logs, its sequence in Redis.",
     registers,
   })
   const newest = new Gauge({
     name: "tether_event_log_newest_id",
-    help: "The newest event id, or the position before the next one, when ids are numeric.",
+    help: "The newest event's position (id, or sequence in Redis), or the position before the next one.",
     registers,
   })
   const ready = new Gauge({
