@@ -85,6 +85,41 @@ describe("ReplayPages", () => {
     expect(reads()).toBe(6)
   })
 
+  test("at most maxPages pages are kept: the least recently used goes first", async () => {
+    const { log, before, ids, reads } = counted(10)
+    const pages = new ReplayPages(log, new FrameCache(), { maxPages: 3 })
+    // Four small pages of their own, as clients resuming one by one leave them.
+    for (const after of [before, ids[0], ids[1], ids[2]] as string[])
+      await pages.read(after, 1, pages.stamp())
+    expect(reads()).toBe(4)
+    // The newest three are kept; the first was let go and is read again.
+    await pages.read(ids[2] as string, 1, pages.stamp())
+    await pages.read(ids[0] as string, 1, pages.stamp())
+    expect(reads()).toBe(4)
+    await pages.read(before, 1, pages.stamp())
+    expect(reads()).toBe(5)
+    // That read let go of ids[1]'s page, the least recently used; ids[0]'s was used just before.
+    await pages.read(ids[0] as string, 1, pages.stamp())
+    expect(reads()).toBe(5)
+    await pages.read(ids[1] as string, 1, pages.stamp())
+    expect(reads()).toBe(6)
+  })
+
+  test("a short page a client cannot use does not hide a kept page it can", async () => {
+    const { log, before, ids, reads } = counted(6)
+    const pages = new ReplayPages(log, new FrameCache())
+    const early = pages.stamp()
+    // A short page from ids[1], read before `late`, then a full page from `before` covering ids[1].
+    expect((await pages.read(ids[1] as string, 10, early)).short).toBe(true)
+    const late = pages.stamp()
+    expect((await pages.read(before, 4, late)).short).toBe(false)
+    expect(reads()).toBe(2)
+    // From ids[2]: the short page (older than `late`) covers it too, but only the full one may be used.
+    const slice = await pages.read(ids[2] as string, 4, late)
+    expect(slice.ids).toEqual(ids.slice(3, 4))
+    expect(reads()).toBe(2)
+  })
+
   test("expired pages are let go even when no client asks again", async () => {
     const { log, before } = counted(10)
     let now = 0

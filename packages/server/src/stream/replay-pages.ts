@@ -53,6 +53,14 @@ export const REPLAY_PAGES_BYTES = 32 * 1024 * 1024
 export const REPLAY_PAGE_TTL_MS = 15_000
 
 /**
+ * How many pages are kept at most, whatever their size. A page is looked up by scanning the kept
+ * ones, and clients that resume one by one (hopping between instances under a high publish rate)
+ * each leave a small page of their own: profiled in the handoff race of issue 12, thousands of them
+ * made that scan 8 % of an instance's CPU. A storm's clients share a few pages.
+ */
+export const REPLAY_PAGES_MAX = 128
+
+/**
  * The shared page reader of one server.
  *
  * @example
@@ -72,6 +80,7 @@ export class ReplayPages {
   private readonly log: EventLogShape
   private readonly frames: FrameCache
   private readonly budget: number
+  private readonly maxPages: number
   private readonly ttlMs: number
   private readonly now: () => number
   // Kept pages by the position they follow, oldest first (re-inserted on use: least recently used first).
@@ -87,11 +96,12 @@ export class ReplayPages {
   constructor(
     log: EventLogShape,
     frames: FrameCache,
-    options: { budgetBytes?: number; ttlMs?: number; now?: () => number } = {},
+    options: { budgetBytes?: number; maxPages?: number; ttlMs?: number; now?: () => number } = {},
   ) {
     this.log = log
     this.frames = frames
     this.budget = options.budgetBytes ?? REPLAY_PAGES_BYTES
+    this.maxPages = options.maxPages ?? REPLAY_PAGES_MAX
     this.ttlMs = options.ttlMs ?? REPLAY_PAGE_TTL_MS
     this.now = options.now ?? Date.now
   }
@@ -117,8 +127,8 @@ export class ReplayPages {
     if (flying !== undefined) {
       return flying.then((page) => (usable(page) ? page : this.read(after, limit, since)))
     }
-    const kept = this.lookup(after)
-    if (kept !== null && usable(kept)) return Promise.resolve(kept)
+    const kept = this.lookup(after, usable)
+    if (kept !== null) return Promise.resolve(kept)
     const readAt = this.stamp()
     const size = this.frameBytes ?? this.frames.averageBytes
     const count = size === null ? limit : Math.max(1, Math.min(limit, Math.floor(REPLAY_PAGE_BYTES / size)))
@@ -138,8 +148,8 @@ export class ReplayPages {
     return reading
   }
 
-  // The kept page that starts at `after`, or the slice after `after` of one that covers it.
-  private lookup(after: string): ReplayPage | null {
+  // The usable kept page that starts at `after`, or the slice after `after` of one that covers it.
+  private lookup(after: string, usable: (page: ReplayPage) => boolean): ReplayPage | null {
     const now = this.now()
     const exact = this.kept.get(after)
     if (exact !== undefined) {
@@ -147,17 +157,17 @@ export class ReplayPages {
         this.drop(exact)
         return null
       }
-      // Most recently used last: eviction takes the least recently used.
-      this.kept.delete(after)
-      this.kept.set(after, exact)
+      if (!usable(exact.page)) return null
+      this.touch(exact)
       return exact.page
     }
     const compare = this.log.compare
     for (const entry of this.kept.values()) {
       const { ids } = entry.page
       const last = ids[ids.length - 1]
-      if (last === undefined || now - entry.keptAt > this.ttlMs) continue
+      if (last === undefined || now - entry.keptAt > this.ttlMs || !usable(entry.page)) continue
       if (compare(entry.after, after) >= 0 || compare(after, last) >= 0) continue
+      this.touch(entry)
       const from = firstAfter(ids, after, compare)
       return {
         ids: ids.slice(from),
@@ -167,6 +177,12 @@ export class ReplayPages {
       }
     }
     return null
+  }
+
+  // Most recently used last: eviction takes the least recently used.
+  private touch(entry: Kept): void {
+    this.kept.delete(entry.after)
+    this.kept.set(entry.after, entry)
   }
 
   private encode(events: readonly LoggedEvent[], short: boolean, readAt: number): ReplayPage {
@@ -200,7 +216,7 @@ export class ReplayPages {
     this.kept.set(after, { after, page, bytes, keptAt: this.now() })
     this.keptBytes += bytes
     for (const entry of this.kept.values()) {
-      if (this.keptBytes <= this.budget) break
+      if (this.keptBytes <= this.budget && this.kept.size <= this.maxPages) break
       this.drop(entry)
     }
     this.scheduleSweep()
