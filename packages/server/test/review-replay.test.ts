@@ -7,6 +7,9 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
+import type { EventLogShape } from "../src/event/log-shape.ts"
+import { makeMemoryLog } from "../src/event/memory-log.ts"
+import { formatSequenceId, parseSequenceId } from "../src/event/sequence-id.ts"
 import { makeSqliteLog } from "../src/event/sqlite-log.ts"
 import { startServer, type TetherServer } from "../src/index.ts"
 import { Connection } from "../src/stream/connection.ts"
@@ -160,6 +163,87 @@ describe("retention during a replay", () => {
     expect(properties.oldest).toBe(id(total - 100 + 1))
     connection.end("client")
   }, 60_000)
+})
+
+describe("a gapless log (ids numbered without a hole, as Redis's)", () => {
+  // The memory log's ids are consecutive numbers: given `previous`, it is gapless like the Redis log.
+  const gapless = () => {
+    const log = makeMemoryLog()
+    let resumed = 0
+    let reads = 0
+    const shape: EventLogShape = {
+      ...log,
+      previous: (id) => formatSequenceId((parseSequenceId(id) as number) - 1),
+      resume: (requested) => log.resume(requested).pipe(Effect.tap(() => Effect.sync(() => resumed++))),
+      readAfter: (after, limit) =>
+        log.readAfter(after, limit).pipe(Effect.tap(() => Effect.sync(() => reads++))),
+    }
+    return { log: shape, resumed: () => resumed, reads: () => reads }
+  }
+  const stream = (log: EventLogShape, from: string) => {
+    const connection = new Connection({
+      maxBufferedBytes: () => 64 * 1024 * 1024,
+      release: () => {},
+      warn: () => {},
+    })
+    connection.hold()
+    const started = startStream(
+      connection,
+      {
+        log,
+        pages: new ReplayPages(log, new FrameCache()),
+        budget: new LoopBudget(),
+        instance: "test",
+        heartbeatMs: () => 10_000,
+        maxBufferedBytes: () => 64 * 1024 * 1024,
+        warn: () => {},
+      },
+      from,
+    )
+    return { connection, started }
+  }
+  const append = (log: EventLogShape, n: number) =>
+    Effect.runSync(log.append({ type: "test.n", time: 0, properties: `{"n":${n}}` })).id
+
+  test("pages that start at the next number are not checked again: one resume question per stream", async () => {
+    const { log, resumed } = gapless()
+    const ids = Array.from({ length: REPLAY_PAGE * 2 + 10 }, (_, n) => append(log, n))
+    const { connection, started } = stream(log, ids[0] as string)
+    const events = await readUntil(connection.stream, (seen) => seen.some((e) => e.id === ids.at(-1)))
+    await started
+    expect(events.filter((e) => e.id !== null).map((e) => e.id)).toEqual(ids.slice(1))
+    // Three pages read (two full, one short), the resume point asked once: none of them had a hole.
+    expect(resumed()).toBe(1)
+    connection.end("client")
+  })
+
+  test("a page that starts past a hole (trimmed between two pages) is checked, and the client resyncs", async () => {
+    const { log, resumed, reads } = gapless()
+    const total = REPLAY_PAGE * 2 + 200
+    const ids = Array.from({ length: total }, (_, n) => append(log, n))
+    const { connection, started } = stream(log, ids[0] as string)
+    // Nobody reads the stream yet: the first page, read without a question (it follows ids[0]),
+    // waits for the client. Retention trims past its end meanwhile.
+    await waitFor(() => reads() >= 1, 20_000)
+    expect(resumed()).toBe(1)
+    await Effect.runPromise(log.trim(100))
+    const events = await readUntil(
+      connection.stream,
+      (seen) => seen.some((e) => e.type === "server.resync") || seen.some((e) => e.id === ids.at(-1)),
+    )
+    await started
+    const resync = events.findIndex((e) => e.type === "server.resync")
+    expect(resync).not.toBe(-1)
+    const before = events
+      .slice(0, resync)
+      .filter((e) => e.id !== null)
+      .map((e) => e.id)
+    // The first page whole, then the resync, which names the oldest retained event.
+    expect(before).toEqual(ids.slice(1, 1 + REPLAY_PAGE))
+    expect((events[resync] as SseEvent).properties.oldest).toBe(ids[total - 100])
+    expect(resumed()).toBe(2)
+    connection.end("client")
+  })
 })
 
 describe("odd resume points", () => {

@@ -103,7 +103,19 @@ export const openRedisLog = async (
     })
   }
 
-  const state = (what: string) => Effect.tryPromise({ try: () => readState(), catch: fail(what) })
+  // Calls made in one go share one read, sent right after the last of them (a microtask later), so
+  // each still gets the log's state as of after its call: a resuming stream asks for the newest id and
+  // its resume point together (replay.ts), one round trip instead of two.
+  let queued: Promise<LogState> | null = null
+  const sharedState = (): Promise<LogState> => {
+    if (queued === null)
+      queued = Promise.resolve().then(() => {
+        queued = null
+        return readState()
+      })
+    return queued
+  }
+  const state = (what: string) => Effect.tryPromise({ try: sharedState, catch: fail(what) })
 
   const verify = async (): Promise<LogState> => {
     const info = await command.info("replication")

@@ -83,8 +83,12 @@ const run = async (
   let newest: string | null
   let point: ResumePoint | null
   try {
-    newest = await Effect.runPromise(log.newest)
-    point = requested === null ? null : await Effect.runPromise(log.resume(requested))
+    // Asked together: a log that answers both from one read (Redis, see redis-log.ts) reads once.
+    ;[newest, point] = await Effect.runPromise(
+      Effect.all([log.newest, requested === null ? Effect.succeed(null) : log.resume(requested)], {
+        concurrency: 2,
+      }),
+    )
   } catch (error) {
     const failure = error instanceof Error ? error : new Error(String(error))
     start.warn(`tether: an event stream was refused: the event log cannot be read: ${failure.message}`)
@@ -154,14 +158,18 @@ const run = async (
       }
       // Retention runs while a replay waits for its client, and may have trimmed events right after
       // `after`: the page would then start past a hole. Checked after the read: trimming only moves
-      // forward, so `after` still resumable now means it was when the page was read.
-      const still = await Effect.runPromise(log.resume(after))
-      if (connection.closedBy !== null) return
-      if (still._tag === "Resync") {
-        resyncFrom(still.oldest)
-        return
-      }
+      // forward, so `after` still resumable now means it was when the page was read. A gapless log
+      // shows it in the page itself: one that starts at the next number has no hole, and the check (a
+      // round trip to Redis per page and resume) is left out.
       const { ids, frames } = page
+      if (ids.length === 0 || log.previous?.(ids[0] as string) !== after) {
+        const still = await Effect.runPromise(log.resume(after))
+        if (connection.closedBy !== null) return
+        if (still._tag === "Resync") {
+          resyncFrom(still.oldest)
+          return
+        }
+      }
       for (let i = 0; i < ids.length; i++) {
         const frame = frames[i] as Uint8Array
         // A page can be many times the slow-client bound: hand it over as fast as the client takes

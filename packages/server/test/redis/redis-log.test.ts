@@ -70,3 +70,22 @@ test("a counter below what this instance saw (Redis went back) starts a new gene
   const point = await Effect.runPromise(log.resume(formatRedisId(last.generation, back)))
   expect(point._tag).toBe("Resync")
 })
+
+test("the newest id and a resume point asked together read the log's state once; asked in turn, twice", async () => {
+  const log = await open()
+  const last = await append(log, 0)
+  const scriptCalls = async () =>
+    Number(/cmdstat_evalsha:calls=(\d+)/.exec(await redis.cli("INFO", "commandstats"))?.[1])
+  const before = await scriptCalls()
+  const [newest, point] = await Effect.runPromise(
+    Effect.all([log.newest, log.resume(last.id)], { concurrency: 2 }),
+  )
+  expect(newest).toBe(last.id)
+  expect(point).toEqual({ _tag: "Replay", after: last.id })
+  expect(await scriptCalls()).toBe(before + 1)
+  // A read asked after another was sent is its own: it must see what was appended in between.
+  expect(await Effect.runPromise(log.newest)).toBe(last.id)
+  const next = await append(log, 1)
+  expect(await Effect.runPromise(log.newest)).toBe(next.id)
+  expect(await scriptCalls()).toBe(before + 4)
+})
