@@ -18,7 +18,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 export interface StreamMetrics {
   /** A stream was opened (`resume`: it asked for a `Last-Event-ID`). */
   readonly streamOpened: (resume: boolean) => void
-  /** A stream ended; `reason` is the connection's close reason (`client`, `slow`, `shutdown`, `error`). */
+  /** A stream ended; `reason` is the connection's close reason (`client`, `slow`, `shutdown`, `resume`, `error`). */
   readonly streamClosed: (reason: string) => void
   /** `GET /global/event` was answered with an error (`auth` 401, `forbidden` 403, `unavailable` 503). */
   readonly streamRefused: (reason: string) => void
@@ -75,7 +75,7 @@ export interface ServerMetrics extends StreamMetrics {
 }
 
 /** Close reasons known in advance, exported at 0 from the start so a rate() has a baseline. */
-export const CLOSE_REASONS = ["client", "slow", "shutdown", "error"] as const
+export const CLOSE_REASONS = ["client", "slow", "shutdown", "resume", "error"] as const
 
 /** Refusal reasons of `GET /global/event`, by status. */
 export const REFUSAL_REASONS = ["auth", "forbidden", "unavailable", "other"] as const
@@ -136,7 +136,7 @@ export const makeMetrics = (info: { version: string; eventLog: string }): Server
   })
   const disconnects = new Counter({
     name: "tether_stream_disconnects_total",
-    help: "Event streams ended, by reason: client (it went away), slow (dropped over max_buffered_bytes), shutdown, error.",
+    help: "Event streams ended, by reason: client (it went away), slow (dropped over max_buffered_bytes), shutdown, resume (ended so the client resumes: the event log lost its place), error.",
     labelNames: ["reason"],
     registers,
   })

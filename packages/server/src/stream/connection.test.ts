@@ -84,13 +84,16 @@ describe("Connection", () => {
     expect(released).toEqual([connection])
   })
 
-  test("shutdown flushes what is pending, then ends the body normally", async () => {
-    const { connection, reader } = make()
-    connection.send(bytes("data: last\n\n"))
-    connection.end("shutdown")
-    expect(text((await reader.read()).value)).toBe("data: last\n\n")
-    expect((await reader.read()).done).toBe(true)
-  })
+  for (const reason of ["shutdown", "resume"] as const) {
+    test(`${reason} flushes what is pending, then ends the body normally`, async () => {
+      const { connection, reader } = make()
+      connection.send(bytes("data: last\n\n"))
+      connection.end(reason)
+      expect(connection.closedBy).toBe(reason)
+      expect(text((await reader.read()).value)).toBe("data: last\n\n")
+      expect((await reader.read()).done).toBe(true)
+    })
+  }
 })
 
 test("heartbeats wait until the stream has started (nothing between retry: and server.connected)", async () => {

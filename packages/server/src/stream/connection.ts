@@ -41,8 +41,15 @@ interface Held {
   readonly frame: Uint8Array
 }
 
-/** Why a connection ended. */
-export type CloseReason = "client" | "slow" | "shutdown" | "error"
+/**
+ * Why a connection ended: the client went away, it was too slow, the server is stopping, the server
+ * ended it so that the client resumes from its last id (the log lost its place: a new Redis generation,
+ * events trimmed before this instance read them), or an error.
+ */
+export type CloseReason = "client" | "slow" | "shutdown" | "resume" | "error"
+
+// Reasons that end the body normally, after what is pending: the client reconnects with its last id.
+const endsNormally = (reason: CloseReason) => reason === "shutdown" || reason === "resume"
 
 /**
  * One event-stream response.
@@ -195,8 +202,8 @@ export class Connection {
   }
 
   /**
-   * Ends the connection. `shutdown` sends what is pending and closes the body normally (the client
-   * reconnects); `slow` and `error` reset the connection itself and free the backlog at once.
+   * Ends the connection. `shutdown` and `resume` send what is pending and close the body normally (the
+   * client reconnects); `slow` and `error` reset the connection itself and free the backlog at once.
    */
   end(reason: CloseReason): void {
     if (this.closedBy !== null) return
@@ -206,9 +213,9 @@ export class Connection {
     this.heldBytes = 0
     this.wakeDrainWaiters()
     this.host.release(this)
-    // Before the body started, `onPull` finishes the job (a shutdown keeps its pending frames for it).
+    // Before the body started, `onPull` finishes the job (a normal end keeps its pending frames for it).
     if (this.controller === null) {
-      if (reason !== "shutdown") this.dropPending()
+      if (!endsNormally(reason)) this.dropPending()
       return
     }
     this.dropPending()
@@ -220,7 +227,7 @@ export class Connection {
       finish?.()
       return
     }
-    if (reason === "shutdown") {
+    if (endsNormally(reason)) {
       try {
         if (pending !== null && pending.length > 0) this.controller.write(concat(pending))
         this.controller.close()
@@ -239,7 +246,7 @@ export class Connection {
     this.controller = controller
     const reason = this.closedBy
     if (reason !== null) {
-      if (reason !== "shutdown") return Promise.reject(undefined)
+      if (!endsNormally(reason)) return Promise.reject(undefined)
       const pending = this.pending
       this.dropPending()
       if (pending !== null && pending.length > 0) controller.write(concat(pending))

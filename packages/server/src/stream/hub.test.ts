@@ -45,7 +45,7 @@ describe("Hub", () => {
     expect(next.lastId).toBe(id(6))
     expect(next.closedBy).toBeNull()
     // 3 and 4 would be skipped: it resumes from 2 and the log replays them.
-    expect(behind.closedBy).toBe("shutdown")
+    expect(behind.closedBy).toBe("resume")
     expect(behind.lastId).toBe(id(2))
     expect(hub.size).toBe(1)
   })

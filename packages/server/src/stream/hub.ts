@@ -115,7 +115,7 @@ export class Hub {
         for (let i = 0; i < ids.length; i++) connection.deliver(ids[i] as string, frames[i] as Uint8Array)
         deliveries += ids.length
       } else if (seen === null || this.compare(seen, first) < 0) {
-        if (before !== null && seen !== null && seen !== before) connection.end("shutdown")
+        if (before !== null && seen !== null && seen !== before) connection.end("resume")
         else {
           connection.deliver(last, joined)
           deliveries += ids.length
@@ -145,14 +145,14 @@ export class Hub {
   }
 
   /**
-   * Ends the connections that `test` picks, normally (each client reconnects with its last id);
+   * Ends the connections that `test` picks, normally, so that each client resumes from its last id;
    * returns how many.
    */
   endWhere(test: (connection: Connection) => boolean): number {
     let ended = 0
     for (const connection of [...this.connections]) {
       if (!test(connection)) continue
-      connection.end("shutdown")
+      connection.end("resume")
       ended++
     }
     return ended

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { IdSubscriber, sequenceProblems } from "../helpers/id-subscriber.ts"
 import { publish, redisId, seqOf, startInstances } from "../helpers/instances.ts"
+import { delta, type Samples, scrape } from "../helpers/metrics.ts"
 import { type RedisServer, startRedis } from "../helpers/redis-server.ts"
 import { killAll, type ServerProcess } from "../helpers/server-process.ts"
 import { connectSse, type SseEvent } from "../helpers/sse.ts"
@@ -98,6 +99,8 @@ test("FLUSHALL during open streams: each client gets exactly one server.resync, 
   const before = await publish(a.url, "before")
   for (const subscriber of subscribers) await subscriber.waitUntil((last) => last === before.id, 15_000)
 
+  const scrapeAll = () => Promise.all([a, b].map((instance) => scrape(instance.url)))
+  const metricsBefore = await scrapeAll()
   expect(await redis.cli("FLUSHALL")).toBe("OK")
   // Published into the new generation while the streams still stand in the old one.
   const after = [await publish(b.url, "after", { n: 1 }), await publish(a.url, "after", { n: 2 })]
@@ -114,6 +117,21 @@ test("FLUSHALL during open streams: each client gets exactly one server.resync, 
   await Bun.sleep(2500)
   const more = await publish(a.url, "more")
   for (const subscriber of subscribers) await subscriber.waitUntil((last) => last === more.id, 15_000)
+  // Each of the four streams was ended once so that it resumes, and counted so: not as a shutdown.
+  const metricsAfter = await scrapeAll()
+  const ended = (reason: string) =>
+    [0, 1].reduce(
+      (sum, i) =>
+        sum +
+        delta(
+          metricsBefore[i] as Samples,
+          metricsAfter[i] as Samples,
+          `tether_stream_disconnects_total{reason="${reason}"}`,
+        ),
+      0,
+    )
+  expect(ended("resume")).toBe(4)
+  expect(ended("shutdown")).toBe(0)
   await Promise.all(subscribers.map((subscriber) => subscriber.stop()))
   for (const subscriber of subscribers) {
     expect(subscriber.resyncs).toBe(1)
