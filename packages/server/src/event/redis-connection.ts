@@ -14,6 +14,22 @@ import type { LuaScript } from "./redis-scripts.ts"
 /** How long a command may take before it fails, in ms (the store is then called unreachable). */
 export const COMMAND_TIMEOUT_MS = 2000
 
+/**
+ * Whether a failed command was sent but never answered: its deadline passed (`Command timed out`) or
+ * the connection dropped while it waited (ioredis's `MaxRetriesPerRequestError`, since nothing is sent
+ * again). Redis may have run it. A command refused before it was sent (disconnected, no offline queue)
+ * did not run.
+ *
+ * @example
+ * ```ts
+ * import { unanswered } from "./redis-connection.ts"
+ * unanswered(new Error("Command timed out")) // true
+ * ```
+ */
+export const unanswered = (error: unknown): boolean =>
+  error instanceof Error &&
+  (error.message === "Command timed out" || error.name === "MaxRetriesPerRequestError")
+
 /** The reconnect delay after `times` failed attempts: 50 ms doubling, capped at 2 s. */
 export const reconnectDelay = (times: number): number => Math.min(50 * 2 ** Math.max(0, times - 1), 2000)
 

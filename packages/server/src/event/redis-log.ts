@@ -19,7 +19,7 @@
 import { redactRedisUrl } from "@tether/core"
 import { Effect } from "effect"
 import { EventLogError, type EventLogShape, type LoggedEvent, type ResumePoint } from "./log-shape.ts"
-import { COMMAND_TIMEOUT_MS, redisConnection, runScript } from "./redis-connection.ts"
+import { COMMAND_TIMEOUT_MS, redisConnection, runScript, unanswered } from "./redis-connection.ts"
 import { compareRedisIds, formatRedisId, newGeneration, parseRedisId } from "./redis-id.ts"
 import { BLOCK_MS, type LogState, startReader } from "./redis-reader.ts"
 import { APPEND, KEYS, luaScript, RANGE, STATE } from "./redis-scripts.ts"
@@ -152,7 +152,15 @@ export const openRedisLog = async (
           saw(generation, seq, ms)
           return { id: formatRedisId(generation, seq), ...event }
         },
-        catch: fail("append"),
+        catch: (cause) => {
+          const error = fail("append")(cause)
+          if (!unanswered(cause)) return error
+          // The publisher gets a 503 either way; it should know that a retry may store the event twice.
+          return new EventLogError({
+            message: `${error.message}; no answer came, so the event may have been stored all the same (publishing it again may store it twice)`,
+            cause,
+          })
+        },
       }),
     probe: Effect.tryPromise({
       try: () => command.set(KEYS.probe, String(Date.now()), "PX", 60_000),

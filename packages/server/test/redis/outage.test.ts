@@ -77,6 +77,8 @@ test("a Redis outage and restart: loud failures, 503 readiness, heartbeats on, e
   for (const one of refused) {
     expect(one.status).toBe(503)
     expect(JSON.parse(one.body).error.name).toBe("EventLogError")
+    // Sent to a frozen Redis, never answered: the publisher is told a retry may store it twice.
+    expect(JSON.parse(one.body).error.message).toContain("may have been stored all the same")
   }
   subscribers.forEach((subscriber, i) => {
     expect(subscriber.heartbeats - (heartbeatsAtPause[i] as number)).toBeGreaterThanOrEqual(2)
