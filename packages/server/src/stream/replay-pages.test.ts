@@ -120,6 +120,19 @@ describe("ReplayPages", () => {
     expect(reads()).toBe(2)
   })
 
+  test("a short page a client cannot use at its own position gives way to a kept page that covers it", async () => {
+    const { log, before, ids, reads } = counted(6)
+    const pages = new ReplayPages(log, new FrameCache())
+    const early = pages.stamp()
+    expect((await pages.read(ids[1] as string, 10, early)).short).toBe(true)
+    const late = pages.stamp()
+    expect((await pages.read(before, 4, late)).short).toBe(false)
+    // Exactly from ids[1]: its own page is too old for `late`; the full page from `before` covers it.
+    const slice = await pages.read(ids[1] as string, 4, late)
+    expect(slice.ids).toEqual(ids.slice(2, 4))
+    expect(reads()).toBe(2)
+  })
+
   test("expired pages are let go even when no client asks again", async () => {
     const { log, before } = counted(10)
     let now = 0

@@ -153,14 +153,13 @@ export class ReplayPages {
     const now = this.now()
     const exact = this.kept.get(after)
     if (exact !== undefined) {
-      if (now - exact.keptAt > this.ttlMs) {
-        this.drop(exact)
-        return null
+      if (now - exact.keptAt > this.ttlMs) this.drop(exact)
+      else if (usable(exact.page)) {
+        this.touch(exact)
+        return exact.page
       }
-      if (!usable(exact.page)) return null
-      this.touch(exact)
-      return exact.page
     }
+    // Else a page that covers `after` (the exact one, unusable, is passed over: it does not cover it).
     const compare = this.log.compare
     for (const entry of this.kept.values()) {
       const { ids } = entry.page
