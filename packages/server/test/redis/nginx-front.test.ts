@@ -10,6 +10,7 @@ import { join } from "node:path"
 import type { Subprocess } from "bun"
 import { sequenceProblems } from "../helpers/id-subscriber.ts"
 import { publish } from "../helpers/instances.ts"
+import { descendantsOf, killRunning, waitGone } from "../helpers/process-tree.ts"
 import { freePort, type RedisServer, startRedis } from "../helpers/redis-server.ts"
 import { killAll, startServe } from "../helpers/server-process.ts"
 import { connectSse } from "../helpers/sse.ts"
@@ -19,9 +20,25 @@ const README = join(import.meta.dir, "..", "..", "README.md")
 let redis: RedisServer | undefined
 let nginx: Subprocess<"ignore", "ignore", "pipe"> | undefined
 
+/**
+ * Stops nginx with SIGTERM, which makes the master stop its worker first (a SIGKILLed master leaves its
+ * worker running, reparented, for good); resolves with any process of it still running after 5 s,
+ * which it then kills.
+ */
+const stopNginx = async (): Promise<number[]> => {
+  const master = nginx
+  if (master === undefined) return []
+  nginx = undefined
+  const workers = descendantsOf(master.pid)
+  master.kill("SIGTERM")
+  const left = await waitGone([master.pid, ...workers], 5000)
+  killRunning(left)
+  await master.exited
+  return left
+}
+
 afterAll(async () => {
-  nginx?.kill("SIGKILL")
-  await nginx?.exited
+  await stopNginx()
   await killAll()
   await redis?.stop()
 })
@@ -94,4 +111,6 @@ test("the README's nginx front: streams and publishes spread over both instances
   expect(seenInstances.size).toBe(2)
   expect(sequenceProblems(ids)).toEqual([])
   expect(ids.length).toBe(6 * 3 - 1)
+  // Nothing of nginx outlives the test.
+  expect(await stopNginx()).toEqual([])
 }, 60_000)
