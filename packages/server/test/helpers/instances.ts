@@ -44,3 +44,17 @@ export const redisId = (generation: string, seq: number): string =>
 
 /** The sequence number of a Redis log id (`<generation>-<seq>`). */
 export const seqOf = (id: string): number => Number(id.slice(id.lastIndexOf("-") + 1))
+
+/** Waits until `GET /global/health/ready` answers `status` (0: no answer within 5 s); rejects after `timeoutMs`. */
+export const waitReady = async (url: string, status: number, timeoutMs: number): Promise<void> => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const answered = await fetch(`${url}/global/health/ready`, { signal: AbortSignal.timeout(5000) }).then(
+      (response) => response.status,
+      () => 0,
+    )
+    if (answered === status) return
+    if (Date.now() > deadline) throw new Error(`readiness of ${url} answered ${answered}, never ${status}`)
+    await Bun.sleep(100)
+  }
+}

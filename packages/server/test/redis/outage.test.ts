@@ -6,7 +6,7 @@
  */
 import { afterAll, expect, test } from "bun:test"
 import { IdSubscriber, sequenceProblems } from "../helpers/id-subscriber.ts"
-import { publish, seqOf, startInstances } from "../helpers/instances.ts"
+import { publish, seqOf, startInstances, waitReady } from "../helpers/instances.ts"
 import { type RedisServer, startRedis } from "../helpers/redis-server.ts"
 import { killAll, type ServerProcess } from "../helpers/server-process.ts"
 
@@ -16,23 +16,6 @@ afterAll(async () => {
   await killAll()
   await redis?.stop()
 })
-
-const readyStatus = async (url: string): Promise<number> => {
-  try {
-    return (await fetch(`${url}/global/health/ready`, { signal: AbortSignal.timeout(5000) })).status
-  } catch {
-    return 0
-  }
-}
-
-const waitReady = async (url: string, status: number, timeoutMs: number): Promise<void> => {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if ((await readyStatus(url)) === status) return
-    if (Date.now() > deadline) throw new Error(`readiness of ${url} never answered ${status}`)
-    await Bun.sleep(100)
-  }
-}
 
 test("a Redis outage and restart: loud failures, 503 readiness, heartbeats on, every acknowledged event once", async () => {
   redis = await startRedis({ aof: true })
