@@ -21,8 +21,10 @@ import { Effect } from "effect"
 import { EventLogError, type EventLogShape, type LoggedEvent, type ResumePoint } from "./log-shape.ts"
 import { COMMAND_TIMEOUT_MS, redisConnection, runScript, unanswered } from "./redis-connection.ts"
 import { compareRedisIds, formatRedisId, newGeneration, parseRedisId } from "./redis-id.ts"
+import { redisRoom } from "./redis-memory.ts"
 import { BLOCK_MS, type LogState, startReader } from "./redis-reader.ts"
 import { APPEND, KEYS, luaScript, RANGE, STATE } from "./redis-scripts.ts"
+import { MIN_FREE_BYTES } from "./store-health.ts"
 
 /** How to open the Redis log. */
 export interface RedisLogOptions {
@@ -163,9 +165,17 @@ export const openRedisLog = async (
         },
       }),
     probe: Effect.tryPromise({
-      try: () => command.set(KEYS.probe, String(Date.now()), "PX", 60_000),
+      try: async () => {
+        // Checked first: past the limit the write below fails too, with Redis's terser `OOM`.
+        const room = redisRoom(await command.info("memory"))
+        if (room !== null && room < MIN_FREE_BYTES)
+          throw new Error(
+            `Redis has ${Math.max(0, room)} bytes left under its maxmemory (maxmemory-policy noeviction), under the ${MIN_FREE_BYTES} a publish may need: raise maxmemory or lower server.event_stream.retention_events`,
+          )
+        await command.set(KEYS.probe, String(Date.now()), "PX", 60_000)
+      },
       catch: fail("probe write"),
-    }).pipe(Effect.asVoid),
+    }),
     resume: (requested) =>
       state("resume").pipe(
         Effect.map((now): ResumePoint => {

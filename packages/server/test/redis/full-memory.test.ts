@@ -1,6 +1,7 @@
 /**
  * Redis out of memory (`maxmemory` reached, `noeviction`): the shared log's "disk full". Publishes fail
- * loudly with Redis's own reason, never a 2xx for an event not stored, and readiness goes 503; streams
+ * loudly with Redis's own reason, never a 2xx for an event not stored, and readiness goes 503 (under
+ * 1 MiB of room, where a small write still fits but a publish may not); streams
  * stay up, and a client that resumes meanwhile still gets its replay (reads need no memory). Once
  * memory is raised, publishing goes on, and every acknowledged event reaches every subscriber once.
  */
@@ -47,8 +48,14 @@ test("Redis at maxmemory: 503 naming OOM and readiness 503, replays still served
   expect(error.message).toContain("OOM command not allowed")
   // Answered: it was not stored, and the message does not pretend it may have been.
   expect(error.message).not.toContain("may have been stored")
+  // Not ready: a small write may still fit, a publish does not. The check says what is left.
   await waitReady(a.url, 503, 10_000)
   await waitReady(b.url, 503, 10_000)
+  const ready = (await (await fetch(`${a.url}/global/health/ready`)).json()) as {
+    checks: Record<string, { ok: boolean; error?: string }>
+  }
+  expect(ready.checks.store?.ok).toBe(false)
+  expect(ready.checks.store?.error).toMatch(/Redis has \d+ bytes left under its maxmemory/)
 
   // Reading needs no memory: a client resuming now gets its replay from either instance.
   const resumed = await connectSse(b.url, { lastEventId: resumeFrom })
