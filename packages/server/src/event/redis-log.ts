@@ -21,7 +21,7 @@ import { Effect } from "effect"
 import { EventLogError, type EventLogShape, type LoggedEvent, type ResumePoint } from "./log-shape.ts"
 import { COMMAND_TIMEOUT_MS, redisConnection, runScript, unanswered } from "./redis-connection.ts"
 import { compareRedisIds, formatRedisId, newGeneration, parseRedisId } from "./redis-id.ts"
-import { redisRoom } from "./redis-memory.ts"
+import { evictingPolicy, redisRoom } from "./redis-memory.ts"
 import { BLOCK_MS, type LogState, startReader } from "./redis-reader.ts"
 import { APPEND, KEYS, luaScript, RANGE, STATE } from "./redis-scripts.ts"
 import { MIN_FREE_BYTES } from "./store-health.ts"
@@ -97,6 +97,11 @@ export const openRedisLog = async (
     // Where the reader starts, read before any stream can open: a stream starting after this point
     // never waits for an event the reader would skip.
     initial = await readState()
+    const policy = evictingPolicy(await command.info("memory"))
+    if (policy !== null)
+      warn(
+        `tether: Redis at ${where} evicts any key at maxmemory (maxmemory-policy ${policy}), the event log's too: it may lose events or its generation, and every client then resyncs; set maxmemory-policy noeviction`,
+      )
   } catch (cause) {
     command.disconnect()
     throw new EventLogError({

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test"
-import { redisRoom } from "./redis-memory.ts"
+import { evictingPolicy, redisRoom } from "./redis-memory.ts"
 
 const info = (fields: Record<string, string | number>) =>
   `# Memory\r\n${Object.entries(fields)
@@ -34,5 +34,19 @@ describe("redisRoom", () => {
       maxmemory_policy: "noeviction",
     })
     expect(redisRoom(text)).toBe(1_000_000)
+  })
+})
+
+describe("evictingPolicy", () => {
+  test("allkeys-* under a maxmemory may evict the log's keys", () => {
+    for (const policy of ["allkeys-lru", "allkeys-lfu", "allkeys-random"])
+      expect(evictingPolicy(info({ maxmemory: 104_857_600, maxmemory_policy: policy }))).toBe(policy)
+  })
+
+  test("noeviction, volatile-* (the log's keys never expire) or no maxmemory: null", () => {
+    for (const policy of ["noeviction", "volatile-lru", "volatile-ttl"])
+      expect(evictingPolicy(info({ maxmemory: 104_857_600, maxmemory_policy: policy }))).toBeNull()
+    expect(evictingPolicy(info({ maxmemory: 0, maxmemory_policy: "allkeys-lru" }))).toBeNull()
+    expect(evictingPolicy("")).toBeNull()
   })
 })

@@ -12,16 +12,16 @@ import { type RedisServer, startRedis } from "../helpers/redis-server.ts"
 import { killAll, type ServerProcess } from "../helpers/server-process.ts"
 import { connectSse } from "../helpers/sse.ts"
 
-let redis: RedisServer | undefined
+const redises: RedisServer[] = []
 
 afterAll(async () => {
   await killAll()
-  await redis?.stop()
+  await Promise.all(redises.map((redis) => redis.stop()))
 })
 
 test("Redis at maxmemory: 503 naming OOM and readiness 503, replays still served, every acknowledged event once after", async () => {
-  redis = await startRedis()
-  const server = redis
+  const server = await startRedis()
+  redises.push(server)
   const instances = await startInstances(server, 2)
   const [a, b] = instances as [ServerProcess, ServerProcess]
   const subscribers = instances.map((instance) => new IdSubscriber({ pick: () => instance.url }))
@@ -82,3 +82,18 @@ test("Redis at maxmemory: 503 naming OOM and readiness 503, replays still served
     expect(subscriber.ids.filter((id) => seqOf(id) >= first)).toEqual(acked)
   }
 }, 60_000)
+
+test("a Redis that may evict the log's keys (allkeys-* under a maxmemory) is warned of when an instance starts", async () => {
+  const server = await startRedis()
+  redises.push(server)
+  expect(await server.cli("CONFIG", "SET", "maxmemory", "100mb")).toBe("OK")
+  expect(await server.cli("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")).toBe("OK")
+  const [evicting] = await startInstances(server, 1)
+  expect(evicting?.stderr()).toContain(
+    "evicts any key at maxmemory (maxmemory-policy allkeys-lru), the event log's too",
+  )
+  // Keys that expire are the only ones a volatile-* policy evicts: the log's never do.
+  expect(await server.cli("CONFIG", "SET", "maxmemory-policy", "volatile-lru")).toBe("OK")
+  const [volatile] = await startInstances(server, 1)
+  expect(volatile?.stderr()).not.toContain("evicts any key")
+})
