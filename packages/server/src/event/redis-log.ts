@@ -22,8 +22,8 @@ import { EventLogError, type EventLogShape, type LoggedEvent, type ResumePoint }
 import { COMMAND_TIMEOUT_MS, redisConnection, runScript, unanswered } from "./redis-connection.ts"
 import { compareRedisIds, formatRedisId, newGeneration, parseRedisId } from "./redis-id.ts"
 import { evictingPolicy, redisRoom } from "./redis-memory.ts"
-import { BLOCK_MS, type LogState, startReader } from "./redis-reader.ts"
-import { APPEND, KEYS, luaScript, RANGE, STATE } from "./redis-scripts.ts"
+import { BLOCK_MS, type Entry, type LogState, startReader } from "./redis-reader.ts"
+import { APPEND, FOLLOW, KEYS, luaScript, RANGE, STATE } from "./redis-scripts.ts"
 import { MIN_FREE_BYTES } from "./store-health.ts"
 
 /** How to open the Redis log. */
@@ -36,7 +36,12 @@ export interface RedisLogOptions {
   readonly warn?: (message: string) => void
 }
 
-const scripts = { append: luaScript(APPEND), state: luaScript(STATE), range: luaScript(RANGE) }
+const scripts = {
+  append: luaScript(APPEND),
+  state: luaScript(STATE),
+  range: luaScript(RANGE),
+  follow: luaScript(FOLLOW),
+}
 const LOG_KEYS = [KEYS.meta, KEYS.events] as const
 
 /**
@@ -221,10 +226,13 @@ export const openRedisLog = async (
       const parsed = parseRedisId(id)
       return parsed === null || parsed.seq < 1 ? null : formatRedisId(parsed.generation, parsed.seq - 1)
     },
-    follow: (follower) =>
-      startReader(
+    follow: (follower) => {
+      const connection = command.duplicate({ commandTimeout: BLOCK_MS + COMMAND_TIMEOUT_MS })
+      return startReader(
         {
-          connection: command.duplicate({ commandTimeout: BLOCK_MS + COMMAND_TIMEOUT_MS }),
+          connection,
+          readAfter: async (after, count, bytes) =>
+            (await runScript(connection, scripts.follow, [KEYS.events], [after, count, bytes])) as Entry[],
           start: initial,
           verify,
           state: readState,
@@ -232,7 +240,8 @@ export const openRedisLog = async (
           warn,
         },
         follower,
-      ),
+      )
+    },
   }
 
   return {
