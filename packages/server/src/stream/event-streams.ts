@@ -59,7 +59,10 @@ export class EventStreams extends Context.Service<EventStreams, EventStreamsShap
       const bus = yield* EventBus
       const log = yield* EventLog
       const { log: serverLog, metrics } = yield* Telemetry
-      const hub = new Hub(log.compare, undefined, metrics, log.previous)
+      // A joined chunk stays under half the slow-client bound (see hub.ts).
+      const hub = new Hub(log.compare, undefined, metrics, log.previous, () =>
+        Math.floor(config.current().server.event_stream.max_buffered_bytes / 2),
+      )
       const telemetry = makeStreamTelemetry(serverLog, metrics)
       // Once shutdown began, a new stream is ended at once (the client reconnects to the next server).
       let closing = false

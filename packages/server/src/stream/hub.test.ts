@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test"
 import { compareSequenceIds } from "../event/sequence-id.ts"
 import { Connection } from "./connection.ts"
-import { Hub } from "./hub.ts"
+import { Hub, joinFrames } from "./hub.ts"
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
@@ -95,5 +95,27 @@ describe("Hub", () => {
     expect(decoder.decode((await reader.read()).value)).toContain(id(7))
     expect((await reader.read()).done).toBe(true)
     expect(hub.size).toBe(0)
+  })
+})
+
+describe("joinFrames", () => {
+  const bytes = (size: number, fill: number) => new Uint8Array(size).fill(fill)
+
+  test("frames join up to the limit; what would pass it starts the next chunk; a larger frame goes alone", () => {
+    const frames = [bytes(30, 1), bytes(30, 2), bytes(30, 3), bytes(200, 4), bytes(10, 5)]
+    const chunks = joinFrames(["a", "b", "c", "d", "e"], frames, 70)
+    expect(chunks.map((c) => c.last)).toEqual(["b", "c", "d", "e"])
+    expect(chunks.map((c) => c.chunk.byteLength)).toEqual([60, 30, 200, 10])
+    // In order, every byte once.
+    expect(Array.from(chunks.flatMap((c) => Array.from(c.chunk)))).toEqual(
+      frames.flatMap((f) => Array.from(f)),
+    )
+  })
+
+  test("one frame, or all under the limit: one chunk (a single frame is passed on as it is)", () => {
+    const only = bytes(500, 9)
+    expect(joinFrames(["a"], [only], 10)[0]?.chunk).toBe(only)
+    const all = joinFrames(["a", "b", "c"], [bytes(10, 1), bytes(10, 2), bytes(10, 3)], 1 << 20)
+    expect(all.map((c) => [c.last, c.chunk.byteLength])).toEqual([["c", 30]])
   })
 })

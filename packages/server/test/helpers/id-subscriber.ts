@@ -20,11 +20,23 @@ const ID_LINE = /^id: (.*)$/gm
 
 const between = ([lo, hi]: readonly [number, number]) => lo + Math.random() * (hi - lo)
 
+// The `last_event_id` of a `server.connected` frame.
+const connectedAt = (frame: string): string | null => {
+  const data = frame.split("\n").find((line) => line.startsWith("data: "))
+  return data === undefined
+    ? null
+    : ((JSON.parse(data.slice(6)) as { properties: { last_event_id: string | null } }).properties
+        .last_event_id ?? null)
+}
+
 /** A resuming subscriber that records ids. */
 export class IdSubscriber {
   /** Durable ids, in arrival order. */
   readonly ids: string[] = []
   lastId: string | null = null
+  // Before any durable event: where the first stream started (`server.connected`'s `last_event_id`),
+  // resumed from as the SDK does, so a stream dropped before its first event misses nothing.
+  private startedAt: string | null = null
   connects = 0
   resyncs = 0
   heartbeats = 0
@@ -48,7 +60,7 @@ export class IdSubscriber {
           : setTimeout(() => controller.abort(), between(this.options.hopAfterMs))
       try {
         const response = await fetch(`${this.options.pick()}/global/event`, {
-          headers: this.lastId === null ? {} : { "Last-Event-ID": this.lastId },
+          headers: this.resumeFrom === null ? {} : { "Last-Event-ID": this.resumeFrom },
           signal: controller.signal,
         })
         if (response.status === 200 && response.body !== null) {
@@ -90,8 +102,14 @@ export class IdSubscriber {
       if (frame.startsWith("id: ") || frame === "") continue
       if (frame.includes('"type":"server.resync"')) this.resyncs++
       else if (frame.includes('"type":"server.heartbeat"')) this.heartbeats++
+      else if (frame.includes('"type":"server.connected"') && this.resumeFrom === null)
+        this.startedAt = connectedAt(frame)
       this.options.onFrame?.(frame)
     }
+  }
+
+  private get resumeFrom(): string | null {
+    return this.lastId ?? this.startedAt
   }
 
   /** Resolves once `test(lastId)` holds; rejects after `timeoutMs`. */
