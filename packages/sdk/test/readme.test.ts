@@ -45,6 +45,12 @@ const tetherServer = async () => {
   return srv
 }
 
+/** Publishes one `build.finished` once the example's stream is open. */
+const publishOnceStreaming = (srv: Awaited<ReturnType<typeof tetherServer>>) => async () => {
+  await waitFor("the example's stream", () => srv.openStreams() === 1, 10_000)
+  srv.publish("build.finished", { ok: true })
+}
+
 const scenarios: Scenario[] = [
   {
     name: "minimal",
@@ -77,10 +83,7 @@ const scenarios: Scenario[] = [
       const srv = await tetherServer()
       return {
         urls: { [TETHER]: srv.url },
-        meanwhile: async () => {
-          await waitFor("the example's stream", () => srv.openStreams() === 1, 10_000)
-          srv.publish("build.finished", { ok: true })
-        },
+        meanwhile: publishOnceStreaming(srv),
         check: (stdout) => expect(stdout).toBe("server.connected\nbuild.finished\n"),
       }
     },
@@ -108,10 +111,7 @@ const scenarios: Scenario[] = [
       const srv = await tetherServer()
       return {
         urls: { [TETHER]: srv.url },
-        meanwhile: async () => {
-          await waitFor("the example's stream", () => srv.openStreams() === 1, 10_000)
-          srv.publish("build.finished", { ok: true })
-        },
+        meanwhile: publishOnceStreaming(srv),
         // Outside a browser the option falls back to a stream of its own, without error.
         check: (stdout) => {
           const lines = stdout.trim().split("\n")

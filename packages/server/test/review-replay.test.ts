@@ -55,6 +55,33 @@ const readUntil = async (
   }
 }
 
+/**
+ * Starts a stream on `log` from `from`, as the server does, on a connection nobody reads yet (its first
+ * page waits for the client): pages, budget and a 64 MiB bound of its own.
+ */
+const startReplay = (log: EventLogShape, from: string) => {
+  const connection = new Connection({
+    maxBufferedBytes: () => 64 * 1024 * 1024,
+    release: () => {},
+    warn: () => {},
+  })
+  connection.hold()
+  const started = startStream(
+    connection,
+    {
+      log,
+      pages: new ReplayPages(log, new FrameCache()),
+      budget: new LoopBudget(),
+      instance: "test",
+      heartbeatMs: () => 10_000,
+      maxBufferedBytes: () => 64 * 1024 * 1024,
+      warn: () => {},
+    },
+    from,
+  )
+  return { connection, started }
+}
+
 /** A server whose slow-client bound (64 KiB) is far smaller than one replay page. */
 const startTight = async () => {
   const server = await startServer({
@@ -107,12 +134,6 @@ describe("retention during a replay", () => {
     const first = Effect.runSync(log.oldest) as string
     const base = Number(first) - 1
     const id = (n: number) => String(base + n).padStart(16, "0")
-    const connection = new Connection({
-      maxBufferedBytes: () => 64 * 1024 * 1024,
-      release: () => {},
-      warn: () => {},
-    })
-    connection.hold()
     // The replay asks `resume` twice before its first page goes out: for the requested id, then (the
     // page read) whether retention has trimmed past it meanwhile. Counted, so the trim below comes
     // after that check whatever the load, never within a guessed window.
@@ -122,19 +143,7 @@ describe("retention during a replay", () => {
       resume: (requested: string) =>
         log.resume(requested).pipe(Effect.tap(() => Effect.sync(() => resumed++))),
     }
-    const started = startStream(
-      connection,
-      {
-        log: watched,
-        pages: new ReplayPages(log, new FrameCache()),
-        budget: new LoopBudget(),
-        instance: "test",
-        heartbeatMs: () => 10_000,
-        maxBufferedBytes: () => 64 * 1024 * 1024,
-        warn: () => {},
-      },
-      first,
-    )
+    const { connection, started } = startReplay(watched, first)
     // The client has not read anything yet: the first page, read and checked, waits for it. Retention
     // trims meanwhile, past the end of that first page.
     await waitFor(() => resumed >= 2, 20_000)
@@ -180,35 +189,13 @@ describe("a gapless log (ids numbered without a hole, as Redis's)", () => {
     }
     return { log: shape, resumed: () => resumed, reads: () => reads }
   }
-  const stream = (log: EventLogShape, from: string) => {
-    const connection = new Connection({
-      maxBufferedBytes: () => 64 * 1024 * 1024,
-      release: () => {},
-      warn: () => {},
-    })
-    connection.hold()
-    const started = startStream(
-      connection,
-      {
-        log,
-        pages: new ReplayPages(log, new FrameCache()),
-        budget: new LoopBudget(),
-        instance: "test",
-        heartbeatMs: () => 10_000,
-        maxBufferedBytes: () => 64 * 1024 * 1024,
-        warn: () => {},
-      },
-      from,
-    )
-    return { connection, started }
-  }
   const append = (log: EventLogShape, n: number) =>
     Effect.runSync(log.append({ type: "test.n", time: 0, properties: `{"n":${n}}` })).id
 
   test("pages that start at the next number are not checked again: one resume question per stream", async () => {
     const { log, resumed } = gapless()
     const ids = Array.from({ length: REPLAY_PAGE * 2 + 10 }, (_, n) => append(log, n))
-    const { connection, started } = stream(log, ids[0] as string)
+    const { connection, started } = startReplay(log, ids[0] as string)
     const events = await readUntil(connection.stream, (seen) => seen.some((e) => e.id === ids.at(-1)))
     await started
     expect(events.filter((e) => e.id !== null).map((e) => e.id)).toEqual(ids.slice(1))
@@ -221,7 +208,7 @@ describe("a gapless log (ids numbered without a hole, as Redis's)", () => {
     const { log, resumed, reads } = gapless()
     const total = REPLAY_PAGE * 2 + 200
     const ids = Array.from({ length: total }, (_, n) => append(log, n))
-    const { connection, started } = stream(log, ids[0] as string)
+    const { connection, started } = startReplay(log, ids[0] as string)
     // Nobody reads the stream yet: the first page, read without a question (it follows ids[0]),
     // waits for the client. Retention trims past its end meanwhile.
     await waitFor(() => reads() >= 1, 20_000)
