@@ -1,9 +1,12 @@
 /**
  * Several `tether serve --event-log redis` processes on one Redis, for the several-instances tests.
  */
+
+import { expect } from "bun:test"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { type IdSubscriber, sequenceProblems } from "./id-subscriber.ts"
 import type { RedisServer } from "./redis-server.ts"
 import { type ServerProcess, startServe } from "./server-process.ts"
 
@@ -56,5 +59,18 @@ export const waitReady = async (url: string, status: number, timeoutMs: number):
     if (answered === status) return
     if (Date.now() > deadline) throw new Error(`readiness of ${url} answered ${answered}, never ${status}`)
     await Bun.sleep(100)
+  }
+}
+
+/**
+ * Each subscriber received exactly `acked` (in publish order) from the first of them on: no gap, no
+ * duplicate, no resync.
+ */
+export const expectEveryAcked = (subscribers: readonly IdSubscriber[], acked: readonly string[]): void => {
+  const first = seqOf(acked[0] as string)
+  for (const subscriber of subscribers) {
+    expect(sequenceProblems(subscriber.ids)).toEqual([])
+    expect(subscriber.resyncs).toBe(0)
+    expect(subscriber.ids.filter((id) => seqOf(id) >= first)).toEqual([...acked])
   }
 }
